@@ -1,0 +1,48 @@
+# Deskflow — run it locally, test it, check the infrastructure.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format infra-check unit bootstrap reset template bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make run: embedded moto server (or $$AWS_ENDPOINT_URL), bootstrap, demo data, API on :8000, event runtime
+run: $(STAMP)
+	$(PY) -m infra.local.run
+
+## make reset: forget the local runtime's saved data
+reset:
+	rm -rf .deskflow
+
+## make test: lint, infrastructure checks and the whole pytest suite
+test: $(STAMP) lint
+	$(PY) -m pytest -n 2 --dist loadfile
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bootstrap: $(STAMP)
+	$(PY) -m infra.bootstrap
+
+## make template: regenerate template.yaml from infra/ and the route registry
+template: $(STAMP)
+	$(PY) -m infra.template > template.yaml
+
+## make bench: DynamoDB round trips per request, list-page reads vs table size, cold imports
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,49 @@
+"""Local-mode tokens: HS256 JWTs that Deskflow issues at login and verifies on every request."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+
+from chalicelib.errors import Unauthorized
+from chalicelib.settings import get_settings
+
+
+def issue_local_token(user_id: str, email: str, roles, workspaces, display_name: str = "") -> str:
+    settings = get_settings()
+    now = int(time.time())
+    claims = {
+        "sub": user_id,
+        "email": email,
+        "name": display_name,
+        "roles": sorted(roles),
+        "workspaces": list(workspaces),
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + settings.token_ttl_seconds,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+def verify_local_token(token: str) -> dict:
+    """Return the claims of a valid local token; raise Unauthorized for anything else
+    (``alg: none``, another algorithm, bad signature, expiry, wrong issuer or audience)."""
+    settings = get_settings()
+    try:
+        return jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=["HS256"],
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            options={"require": ["exp", "sub", "iss", "aud"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("token has expired", code="token_expired") from None
+    except jwt.PyJWTError:
+        raise Unauthorized("token is invalid", code="token_invalid") from None

@@ -1,0 +1,7 @@
+"""Ticket routes."""
+
+from __future__ import annotations
+
+from chalicelib.http.registry import RouteFamily
+
+routes = RouteFamily("tickets")

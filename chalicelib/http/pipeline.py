@@ -1,0 +1,238 @@
+"""The one request pipeline every route runs through.
+
+Order: correlation id → body size → authentication → tenancy → role → query and body
+validation → idempotency → handler → response headers (correlation id, ETag, CORS). Domain
+errors become the error envelope here and nowhere else; nothing unexpected leaks as a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from chalice import Response
+
+from chalicelib.errors import DeskflowError, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationError
+from chalicelib.http import idempotency
+from chalicelib.http.registry import RouteSpec, methods_for_path
+from chalicelib.http.request import RequestContext
+from chalicelib.http.responses import Reply, error_body, to_json
+from chalicelib.http.validation import errors_for
+from chalicelib.logs import get_logger
+from chalicelib.settings import get_settings
+
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_WORKSPACE_ID = re.compile(r"^[a-z0-9][a-z0-9\-]{0,62}$")
+ALLOWED_REQUEST_HEADERS = (
+    "Authorization, Content-Type, If-Match, Idempotency-Key, X-Correlation-Id, X-Requested-With, X-Workspace-Id"
+)
+EXPOSED_HEADERS = "ETag, X-Correlation-Id, Location"
+
+
+def make_view(blueprint, spec: RouteSpec, handler):
+    def view(**path_params):
+        return handle(spec, handler, blueprint.current_request, path_params)
+
+    view.__name__ = handler.__name__
+    return view
+
+
+def make_preflight_view(blueprint, path: str):
+    def preflight(**_path_params):
+        request = blueprint.current_request
+        headers = _lower(request.headers)
+        correlation_id = _correlation_id(headers)
+        origin = headers.get("origin")
+        response_headers = {
+            "x-correlation-id": correlation_id,
+            "Allow": ", ".join(methods_for_path(path) + ["OPTIONS"]),
+        }
+        if origin is not None:
+            if origin not in get_settings().allowed_origins:
+                body = error_body("origin is not allowed", "origin_not_allowed")
+                return Response(
+                    body=to_json(body),
+                    status_code=403,
+                    headers={**response_headers, "Content-Type": "application/json"},
+                )
+            response_headers.update(_cors_headers(origin))
+            response_headers["Access-Control-Allow-Methods"] = response_headers["Allow"]
+            response_headers["Access-Control-Allow-Headers"] = ALLOWED_REQUEST_HEADERS
+            response_headers["Access-Control-Max-Age"] = "600"
+        return Response(body="", status_code=204, headers=response_headers)
+
+    return preflight
+
+
+def handle(spec: RouteSpec, handler, request, path_params: dict) -> Response:
+    headers = _lower(request.headers)
+    correlation_id = _correlation_id(headers)
+    logger = get_logger()
+    logger.append_keys(correlation_id=correlation_id, route=f"{spec.method} {spec.path}")
+    try:
+        reply = _run(spec, handler, request, headers, path_params, correlation_id)
+    except DeskflowError as error:
+        reply = Reply(error_body(error.message, error.code, error.details), status=error.status)
+    except Exception:  # the last line of defence: log it whole, answer without internals
+        logger.exception("unhandled error")
+        reply = Reply(error_body("internal error", "internal_error"), status=500)
+    finally:
+        logger.remove_keys(["route"])
+    return _to_response(reply, headers, correlation_id, spec)
+
+
+def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, correlation_id: str) -> Reply:
+    from chalicelib.auth.authenticate import authenticate
+
+    settings = get_settings()
+    raw_body = _raw_body(request)
+    if len(raw_body) > settings.max_body_bytes:
+        raise PayloadTooLarge(f"request body exceeds {settings.max_body_bytes} bytes")
+    principal = authenticate(headers) if spec.auth else None
+    workspace_id = _workspace(spec, headers, principal)
+    if spec.roles is not None and not principal.has_any_role(spec.roles):
+        raise Forbidden("your role does not allow this action", code="role_forbidden")
+    query, multi_query = _query(spec, request)
+    body = _body(spec, raw_body, headers)
+    context = RequestContext(
+        method=spec.method,
+        path=_concrete_path(spec.path, path_params),
+        path_params=path_params,
+        query=query,
+        body=body,
+        raw_body=raw_body,
+        headers=headers,
+        correlation_id=correlation_id,
+        principal=principal,
+        workspace_id=workspace_id,
+        multi_query=multi_query,
+    )
+    if spec.idempotent:
+        return idempotency.run_once(context, lambda: _call(handler, context))
+    return _call(handler, context)
+
+
+def _concrete_path(template: str, path_params: dict) -> str:
+    for name, value in path_params.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
+
+
+def _call(handler, context: RequestContext) -> Reply:
+    result = handler(context)
+    return result if isinstance(result, Reply) else Reply(result)
+
+
+def _workspace(spec: RouteSpec, headers: dict, principal) -> str | None:
+    if not spec.tenant:
+        return None
+    workspace_id = headers.get("x-workspace-id")
+    if not workspace_id:
+        raise ValidationError(
+            "x-workspace-id header is required", details={"x-workspace-id": "is required"}, code="workspace_required"
+        )
+    if not _WORKSPACE_ID.match(workspace_id):
+        raise ValidationError(
+            "x-workspace-id is malformed", details={"x-workspace-id": "has an invalid format"}, code="workspace_invalid"
+        )
+    if not principal.can_access(workspace_id):
+        raise Forbidden("your token does not grant this workspace", code="workspace_forbidden")
+    return workspace_id
+
+
+def _query(spec: RouteSpec, request) -> tuple[dict, dict]:
+    raw = dict(request.query_params or {})
+    multi = {}
+    if hasattr(request.query_params, "getlist"):
+        multi = {name: request.query_params.getlist(name) for name in raw}
+    values: dict = {}
+    errors: dict[str, str] = {}
+    for name, schema in spec.query.items():
+        if name not in raw:
+            if "default" in schema:
+                values[name] = schema["default"]
+            continue
+        value = _coerce_query(raw[name], schema)
+        if value is _INVALID:
+            errors[name] = f"must be of type {schema.get('type')}"
+            continue
+        problems = errors_for(value, schema, name)
+        errors.update(problems)
+        values[name] = value
+    if errors:
+        raise ValidationError("query parameters are invalid", details=errors)
+    return values, multi
+
+
+_INVALID = object()
+
+
+def _coerce_query(text: str, schema: dict):
+    kind = schema.get("type", "string")
+    if kind == "integer":
+        return int(text) if re.fullmatch(r"-?\d{1,9}", text) else _INVALID
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(text.lower(), _INVALID)
+    return text
+
+
+def _body(spec: RouteSpec, raw_body: bytes, headers: dict) -> dict | None:
+    if spec.body is None:
+        return None
+    if not raw_body.strip():
+        parsed = {}
+    else:
+        content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        if content_type not in {"application/json", ""} and not content_type.endswith("+json"):
+            raise UnsupportedMediaType("request body must be JSON")
+        try:
+            parsed = json.loads(raw_body)
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError(
+                "request body is not valid JSON", details={"body": "is not valid JSON"}, code="invalid_json"
+            ) from None
+    problems = errors_for(parsed, spec.body)
+    if problems:
+        raise ValidationError("request body is invalid", details=problems)
+    return parsed
+
+
+def _raw_body(request) -> bytes:
+    raw = getattr(request, "raw_body", b"") or b""
+    return raw.encode() if isinstance(raw, str) else raw
+
+
+def _lower(headers) -> dict:
+    return {str(name).lower(): value for name, value in dict(headers or {}).items()}
+
+
+def _correlation_id(headers: dict) -> str:
+    given = headers.get("x-correlation-id", "")
+    return given if _CORRELATION_ID.match(given) else str(uuid.uuid4())
+
+
+def _cors_headers(origin: str) -> dict:
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Expose-Headers": EXPOSED_HEADERS,
+        "Vary": "Origin",
+    }
+
+
+def _to_response(reply: Reply, request_headers: dict, correlation_id: str, spec: RouteSpec) -> Response:
+    headers = dict(reply.headers)
+    headers["x-correlation-id"] = correlation_id
+    if reply.etag:
+        headers["ETag"] = reply.etag
+    origin = request_headers.get("origin")
+    if origin and origin in get_settings().allowed_origins:
+        headers.update(_cors_headers(origin))
+    if reply.status == 204 or reply.body is None:
+        return Response(body="", status_code=reply.status, headers=headers)
+    if isinstance(reply.body, (str, bytes)) and spec.raw_response:
+        headers.setdefault("Content-Type", spec.content_type)
+        return Response(body=reply.body, status_code=reply.status, headers=headers)
+    headers["Content-Type"] = "application/json"
+    return Response(body=to_json(reply.body), status_code=reply.status, headers=headers)

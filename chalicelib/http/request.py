@@ -1,0 +1,40 @@
+"""What a route handler receives: the parsed, authenticated, validated request."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from chalicelib.auth.principal import Principal
+from chalicelib.errors import PreconditionFailed
+
+_ETAG = re.compile(r'^(?:W/)?"v(\d{1,12})"$')
+
+
+def etag_for(version: int) -> str:
+    return f'"v{version}"'
+
+
+@dataclass
+class RequestContext:
+    method: str
+    path: str
+    path_params: dict
+    query: dict
+    body: dict | None
+    raw_body: bytes
+    headers: dict
+    correlation_id: str
+    principal: Principal | None = None
+    workspace_id: str | None = None
+    multi_query: dict = field(default_factory=dict)
+
+    def expected_version(self) -> int | None:
+        """The version ``If-Match`` names (None when absent or ``*``); a malformed tag cannot match."""
+        value = self.headers.get("if-match")
+        if value is None or value.strip() == "*":
+            return None
+        match = _ETAG.match(value.strip())
+        if not match:
+            raise PreconditionFailed("If-Match does not match the current version", code="precondition_failed")
+        return int(match.group(1))

@@ -1,0 +1,128 @@
+"""Every setting Deskflow reads, in one place.
+
+Nothing else reads ``os.environ``. ``get_settings()`` is cached; tests that change the
+environment call ``get_settings.cache_clear()`` (the ``reset_settings`` helper does that).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed; raised at start, naming the setting."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+    table_prefix: str = "deskflow-local"
+    auth_mode: str = "local"
+    jwt_secret: str | None = None
+    jwt_issuer: str = "deskflow"
+    jwt_audience: str = "deskflow"
+    token_ttl_seconds: int = 12 * 3600
+    oidc_jwks_url: str | None = None
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_roles_claim: str = "roles"
+    oidc_workspaces_claim: str = "workspaces"
+    allowed_origins: tuple[str, ...] = ()
+    github_webhook_enabled: bool = False
+    github_webhook_secret: str | None = None
+    webhook_signing_secret: str | None = None
+    require_idempotency_key: bool = False
+    idempotency_ttl_seconds: int = 24 * 3600
+    cursor_secret: str | None = None
+    max_body_bytes: int = 1024 * 1024
+    bucket_name: str | None = None
+    log_level: str = "INFO"
+    extra: dict = field(default_factory=dict)
+
+    def table_name(self, short_name: str) -> str:
+        return f"{self.table_prefix}-{short_name}"
+
+    def queue_name(self, short_name: str) -> str:
+        return f"{self.table_prefix}-{short_name}"
+
+    @property
+    def files_bucket(self) -> str:
+        return self.bucket_name or f"{self.table_prefix}-files"
+
+    @property
+    def cursor_signing_key(self) -> bytes:
+        return (self.cursor_secret or self.jwt_secret or "").encode()
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping; raise ConfigurationError naming what is missing."""
+    env = os.environ if environ is None else environ
+    auth_mode = env.get("AUTH_MODE", "local").strip().lower()
+    if auth_mode not in {"local", "oidc"}:
+        raise ConfigurationError("AUTH_MODE must be 'local' or 'oidc'")
+    settings = Settings(
+        stage=env.get("DESKFLOW_STAGE", "local"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        table_prefix=env.get("DESKFLOW_TABLE_PREFIX", "deskflow-local"),
+        auth_mode=auth_mode,
+        jwt_secret=env.get("JWT_SECRET") or None,
+        oidc_jwks_url=env.get("OIDC_JWKS_URL") or None,
+        oidc_issuer=env.get("OIDC_ISSUER") or None,
+        oidc_audience=env.get("OIDC_AUDIENCE") or None,
+        oidc_roles_claim=env.get("OIDC_ROLES_CLAIM", "roles"),
+        oidc_workspaces_claim=env.get("OIDC_WORKSPACES_CLAIM", "workspaces"),
+        allowed_origins=_csv(env.get("ALLOWED_ORIGINS")),
+        github_webhook_enabled=_flag(env.get("GITHUB_WEBHOOK_ENABLED"), False),
+        github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET") or None,
+        webhook_signing_secret=env.get("WEBHOOK_SIGNING_SECRET") or None,
+        require_idempotency_key=_flag(env.get("REQUIRE_IDEMPOTENCY_KEY"), False),
+        cursor_secret=env.get("CURSOR_SECRET") or None,
+        bucket_name=env.get("DESKFLOW_BUCKET") or None,
+        log_level=env.get("LOG_LEVEL", "INFO"),
+    )
+    _check_required(settings)
+    return settings
+
+
+def _check_required(settings: Settings) -> None:
+    if settings.auth_mode == "local" and not settings.jwt_secret:
+        raise ConfigurationError("JWT_SECRET is required when AUTH_MODE=local")
+    if settings.jwt_secret and len(settings.jwt_secret.encode()) < 32:
+        raise ConfigurationError("JWT_SECRET must be at least 32 bytes")
+    if settings.auth_mode == "oidc":
+        for name, value in (
+            ("OIDC_JWKS_URL", settings.oidc_jwks_url),
+            ("OIDC_ISSUER", settings.oidc_issuer),
+            ("OIDC_AUDIENCE", settings.oidc_audience),
+        ):
+            if not value:
+                raise ConfigurationError(f"{name} is required when AUTH_MODE=oidc")
+        if not settings.cursor_secret:
+            raise ConfigurationError("CURSOR_SECRET is required when AUTH_MODE=oidc")
+    if settings.github_webhook_enabled and not settings.github_webhook_secret:
+        raise ConfigurationError("GITHUB_WEBHOOK_SECRET is required when GITHUB_WEBHOOK_ENABLED=true")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests that change the environment call this)."""
+    get_settings.cache_clear()

@@ -1,0 +1,86 @@
+"""Create every table, index, queue (+ DLQ) and bucket from ``infra/`` on the configured endpoint
+(embedded moto server, LocalStack or AWS). Idempotent: what exists is left as it is.
+
+    python -m infra.bootstrap
+"""
+
+from __future__ import annotations
+
+import json
+
+from botocore.exceptions import ClientError
+
+from chalicelib import aws
+from chalicelib.settings import get_settings
+from infra.queues import MAX_RECEIVE_COUNT, QUEUES, dlq_name
+from infra.tables import TABLES, create_table_request
+
+
+def ensure_tables() -> list[str]:
+    settings = get_settings()
+    dynamodb = aws.dynamodb()
+    existing = set()
+    for page in dynamodb.get_paginator("list_tables").paginate():
+        existing.update(page["TableNames"])
+    created = []
+    for short_name, spec in TABLES.items():
+        table_name = settings.table_name(short_name)
+        if table_name in existing:
+            continue
+        dynamodb.create_table(**create_table_request(short_name, table_name))
+        dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        if spec.get("TimeToLiveAttribute"):
+            dynamodb.update_time_to_live(
+                TableName=table_name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": spec["TimeToLiveAttribute"]},
+            )
+        created.append(table_name)
+    return created
+
+
+def ensure_queues() -> list[str]:
+    settings = get_settings()
+    sqs = aws.sqs()
+    created = []
+    for short_name, spec in QUEUES.items():
+        dlq_url = sqs.create_queue(
+            QueueName=settings.queue_name(dlq_name(short_name)), Attributes={"MessageRetentionPeriod": "1209600"}
+        )["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        attributes = {
+            "VisibilityTimeout": str(spec["visibility_timeout"]),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}),
+        }
+        name = settings.queue_name(short_name)
+        try:
+            sqs.create_queue(QueueName=name, Attributes=attributes)
+        except ClientError as error:  # exists with other attributes: bring it in line
+            if error.response["Error"]["Code"] not in {"QueueAlreadyExists", "QueueNameExists"}:
+                raise
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+        created.append(name)
+    return created
+
+
+def ensure_bucket() -> str:
+    settings = get_settings()
+    s3 = aws.s3()
+    try:
+        s3.head_bucket(Bucket=settings.files_bucket)
+    except ClientError:
+        if settings.region == "us-east-1":
+            s3.create_bucket(Bucket=settings.files_bucket)
+        else:
+            s3.create_bucket(
+                Bucket=settings.files_bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
+            )
+    return settings.files_bucket
+
+
+def bootstrap() -> dict:
+    return {"tables": ensure_tables(), "queues": ensure_queues(), "bucket": ensure_bucket()}
+
+
+if __name__ == "__main__":
+    print(json.dumps(bootstrap(), indent=2))

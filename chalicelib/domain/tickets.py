@@ -1,0 +1,423 @@
+"""Ticket commands and reads.
+
+Every change is one DynamoDB transaction: the ticket (guarded by its version), one history row
+per changed field, the outbox event(s) and the tag entries. A lost race is a 409 (or 412 when
+the caller sent If-Match); nothing is ever half written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.auth.principal import Principal
+from chalicelib.auth.roles import ADMIN
+from chalicelib.clock import now_iso
+from chalicelib.domain import ticket_rules as rules
+from chalicelib.domain.events import new_event
+from chalicelib.domain.ticket_records import (
+    NUMBER_PREFIX,
+    field_value,
+    history_row,
+    history_to_public,
+    set_field,
+    set_index_keys,
+    tag_entries,
+    to_public,
+)
+from chalicelib.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationError
+from chalicelib.models.base import cancellation_codes, transaction
+from chalicelib.models.tickets import (
+    CommentItem,
+    HistoryItem,
+    SequenceItem,
+    TicketItem,
+    TicketNumberItem,
+    TicketTagItem,
+    ticket_pk,
+)
+
+FIRST_NUMBER = 1000
+MAX_CUSTOM_FIELDS_BYTES = 16 * 1024
+_NUMBER = re.compile(rf"^{NUMBER_PREFIX}(\d{{1,12}})$", re.IGNORECASE)
+
+
+@dataclass
+class _Change:
+    """A ticket about to be written, with what the write must carry along."""
+
+    ticket: TicketItem
+    actor: Principal
+    correlation_id: str | None
+    at: str = field(default_factory=now_iso)
+    history: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    changed: dict = field(default_factory=dict)
+
+    def set(self, name: str, value) -> None:
+        before = field_value(self.ticket, name)
+        if before == value:
+            return
+        set_field(self.ticket, name, value)
+        self.changed[name] = {"from": before, "to": value}
+        self.history.append(
+            history_row(self.ticket, self.actor.user_id, self.at, name, before, value, self.correlation_id)
+        )
+
+    def emit(self, event_type: str, data: dict) -> None:
+        ticket = self.ticket
+        self.events.append(
+            new_event(event_type, ticket.workspace_id, "ticket", ticket.id, data, self.correlation_id, self.at)
+        )
+
+
+def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_id: str | None) -> dict:
+    """Open a ticket. Requesters always open tickets for themselves; staff may name the requester.
+
+    ``data`` uses the public field names (priority accepts P1–P4 and 1–4). Raises
+    ValidationError for bad values and Forbidden when a requester names someone else.
+    """
+    requester_id = data.get("requester_id") or actor.user_id
+    if not rules.is_staff(actor) and requester_id != actor.user_id:
+        raise Forbidden("requesters can only open tickets for themselves", code="requester_mismatch")
+    number = _next_ticket_number(workspace_id)
+    ticket_id = str(uuid.uuid4())
+    at = now_iso()
+    ticket = TicketItem(
+        pk=ticket_pk(workspace_id, ticket_id),
+        sk="TICKET",
+        id=ticket_id,
+        workspace_id=workspace_id,
+        number=number,
+        title=data["title"].strip(),
+        description=data.get("description") or "",
+        status="new",
+        priority=rules.normalize_priority(data.get("priority", "medium")),
+        urgency=data.get("urgency"),
+        category=data.get("category"),
+        subcategory=data.get("subcategory"),
+        ticket_class=data.get("ticket_class") or "incident",
+        requester_id=requester_id,
+        assignee_id=None,
+        team=data.get("team"),
+        building_id=data.get("building_id"),
+        apartment_id=data.get("apartment_id"),
+        source=data.get("source") or "api",
+        tags=_clean_tags(data.get("tags") or []),
+        custom_fields=_custom_fields_text(data.get("custom_fields", data.get("custom_json")) or {}),
+        created_by=actor.user_id,
+        updated_by=actor.user_id,
+        created_at=at,
+        updated_at=at,
+    )
+    _require_title(ticket.title)
+    set_index_keys(ticket)
+    change = _Change(ticket, actor, correlation_id, at=at)
+    change.history.append(history_row(ticket, actor.user_id, at, "ticket", None, "created", correlation_id))
+    change.emit("ticket.created", {"ticket": {**to_public(ticket), "version": 1}})
+    number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket_id)
+    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist())])
+    return to_public(ticket)
+
+
+def get_ticket(workspace_id: str, actor: Principal, ticket_ref: str) -> dict:
+    """A ticket by id or by number (``DF-1042``); NotFound when missing, deleted or not visible."""
+    return to_public(_load_visible(workspace_id, actor, ticket_ref))
+
+
+def update_ticket(
+    workspace_id: str, actor: Principal, ticket_ref: str, data: dict, correlation_id: str | None, expected_version=None
+) -> dict:
+    """Change any editable fields (and status/assignee, under their own rules) in one write."""
+    ticket = _load_visible(workspace_id, actor, ticket_ref)
+    _check_version(ticket, expected_version)
+    allowed = rules.STAFF_EDITABLE_FIELDS if rules.is_staff(actor) else rules.REQUESTER_EDITABLE_FIELDS
+    forbidden = [name for name in data if name not in allowed and name not in {"status", "assignee_id", "reason"}]
+    if forbidden or ("assignee_id" in data and not rules.is_staff(actor)):
+        fields = forbidden or ["assignee_id"]
+        raise Forbidden("your role cannot change these fields", details={name: "not editable" for name in fields})
+    change = _Change(ticket, actor, correlation_id)
+    for name in allowed:
+        if name in data:
+            change.set(name, _normalized(name, data[name]))
+    _require_title(ticket.title)
+    if "status" in data:
+        _apply_status(change, data["status"], data.get("reason"))
+    if "assignee_id" in data:
+        change.set("assignee_id", data["assignee_id"])
+    if not change.changed:
+        return to_public(ticket)
+    change.emit("ticket.updated", {"changes": change.changed})
+    if "status" in change.changed:
+        change.emit("ticket.status_changed", {**change.changed["status"], "reason": data.get("reason")})
+    if "assignee_id" in change.changed:
+        change.emit("ticket.assigned", {**change.changed["assignee_id"], "team": ticket.team})
+    _commit(change, expected_version=expected_version)
+    return to_public(ticket)
+
+
+def change_status(
+    workspace_id: str,
+    actor: Principal,
+    ticket_ref: str,
+    status: str,
+    reason: str | None,
+    correlation_id,
+    expected_version=None,
+) -> dict:
+    """Move a ticket through its workflow; Conflict for a transition the workflow forbids."""
+    ticket = _load_visible(workspace_id, actor, ticket_ref)
+    _check_version(ticket, expected_version)
+    change = _Change(ticket, actor, correlation_id)
+    _apply_status(change, status, reason)
+    if not change.changed:
+        return to_public(ticket)
+    change.emit("ticket.status_changed", {**change.changed["status"], "reason": reason})
+    _commit(change, expected_version=expected_version)
+    return to_public(ticket)
+
+
+def assign_ticket(
+    workspace_id: str, actor: Principal, ticket_ref: str, assignee_id, team, correlation_id, expected_version=None
+) -> dict:
+    """Give a ticket to an assignee (None unassigns) and optionally a team. Staff only."""
+    if not rules.is_staff(actor):
+        raise Forbidden("only agents and admins assign tickets", code="role_forbidden")
+    ticket = _load_visible(workspace_id, actor, ticket_ref)
+    _check_version(ticket, expected_version)
+    change = _Change(ticket, actor, correlation_id)
+    change.set("assignee_id", assignee_id)
+    if team is not None:
+        change.set("team", team)
+    if not change.changed:
+        return to_public(ticket)
+    before = change.changed.get("assignee_id", {}).get("from", ticket.assignee_id)
+    change.emit("ticket.assigned", {"from": before, "to": ticket.assignee_id, "team": ticket.team})
+    _commit(change, expected_version=expected_version)
+    return to_public(ticket)
+
+
+def delete_ticket(workspace_id: str, actor: Principal, ticket_ref: str, correlation_id, expected_version=None) -> None:
+    """Withdraw a ticket from every list and read (admins only). Its history stays for audit."""
+    if not actor.has_any_role({ADMIN}):
+        raise Forbidden("only admins delete tickets", code="role_forbidden")
+    ticket = _load_visible(workspace_id, actor, ticket_ref)
+    _check_version(ticket, expected_version)
+    change = _Change(ticket, actor, correlation_id)
+    removed_tags = list(ticket.tags or [])
+    ticket.deleted_at = change.at
+    change.history.append(history_row(ticket, actor.user_id, change.at, "ticket", "active", "deleted", correlation_id))
+    change.emit("ticket.deleted", {"number": to_public(ticket)["number"], "status": ticket.status})
+    _commit(change, expected_version=expected_version, removed_tags=removed_tags)
+
+
+def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: str, is_internal: bool, correlation_id):
+    """Add a markdown comment. Internal comments are for staff; requesters never see them."""
+    if is_internal and not rules.is_staff(actor):
+        raise Forbidden("only agents and admins write internal comments", code="role_forbidden")
+    if not body_md.strip():
+        raise ValidationError("comment body is empty", details={"body_md": "must not be empty"})
+    ticket = _load_visible(workspace_id, actor, ticket_ref)
+    at = now_iso()
+    comment_id = str(uuid.uuid4())
+    comment = CommentItem(
+        pk=ticket.pk,
+        sk=f"COMMENT#{at}#{comment_id}",
+        id=comment_id,
+        ticket_id=ticket.id,
+        author_id=actor.user_id,
+        body_md=body_md,
+        is_internal=is_internal,
+        created_at=at,
+    )
+    row = history_row(ticket, actor.user_id, at, "comment", None, comment_id, correlation_id, internal=is_internal)
+    event = new_event(
+        "ticket.commented",
+        workspace_id,
+        "ticket",
+        ticket.id,
+        {"comment_id": comment_id, "author_id": actor.user_id, "is_internal": is_internal},
+        correlation_id,
+        at,
+    )
+    try:
+        with transaction() as write:
+            # The ticket must still be live: a comment never lands on a deleted ticket.
+            write.condition_check(TicketItem, ticket.pk, "TICKET", condition=TicketItem.deleted_at.does_not_exist())
+            write.save(comment)
+            write.save(row)
+            write.save(event)
+    except TransactWriteError as error:
+        if "ConditionalCheckFailed" in cancellation_codes(error):
+            raise NotFound("ticket not found") from error
+        raise
+    return comment_to_public(comment)
+
+
+def comment_to_public(comment: CommentItem) -> dict:
+    return {
+        "id": comment.id,
+        "ticket_id": comment.ticket_id,
+        "author_id": comment.author_id,
+        "body_md": comment.body_md,
+        "is_internal": bool(comment.is_internal),
+        "created_at": comment.created_at,
+    }
+
+
+def list_comments(workspace_id: str, actor: Principal, ticket_ref: str, limit: int, start_key: dict | None):
+    """A page of a ticket's comments, oldest first; internal ones only for staff and viewers."""
+    ticket = _load_visible(workspace_id, actor, ticket_ref)
+    condition = None if rules.sees_whole_workspace(actor) else CommentItem.is_internal == False  # noqa: E712
+    return _child_page(CommentItem, ticket.pk, "COMMENT#", condition, limit, start_key, comment_to_public)
+
+
+def list_history(workspace_id: str, actor: Principal, ticket_ref: str, limit: int, start_key: dict | None):
+    """A page of a ticket's change history, oldest first (internal-comment rows hidden from requesters)."""
+    ticket = _load_visible(workspace_id, actor, ticket_ref)
+    condition = None if rules.sees_whole_workspace(actor) else HistoryItem.internal == False  # noqa: E712
+    return _child_page(HistoryItem, ticket.pk, "HISTORY#", condition, limit, start_key, history_to_public)
+
+
+def _child_page(model, pk: str, prefix: str, condition, limit: int, start_key, shape):
+    results = model.query(
+        pk,
+        model.sk.startswith(prefix),
+        filter_condition=condition,
+        limit=limit + 1,
+        page_size=limit + 1,
+        last_evaluated_key=start_key,
+    )
+    items = list(results)
+    next_key = None
+    if len(items) > limit:
+        items = items[:limit]
+        next_key = {"pk": {"S": items[-1].pk}, "sk": {"S": items[-1].sk}}
+    return [shape(item) for item in items], next_key
+
+
+# --- internals ---------------------------------------------------------------------------
+
+
+def _apply_status(change: _Change, status: str, reason: str | None) -> None:
+    ticket = change.ticket
+    if status == ticket.status:
+        return
+    rules.check_transition(change.actor, ticket.status, status)
+    change.set("status", status)
+    if reason:
+        change.history[-1].note = reason
+    if status == "resolved":
+        ticket.resolved_at = change.at
+    elif status == "closed":
+        ticket.closed_at = change.at
+    elif status in rules.TRANSITIONS["resolved"]:  # reopened
+        ticket.resolved_at = None
+
+
+def _normalized(name: str, value):
+    if name == "priority":
+        return rules.normalize_priority(value)
+    if name == "tags":
+        return _clean_tags(value)
+    if name == "title":
+        return value.strip()
+    if name == "custom_fields":
+        _custom_fields_text(value)
+    return value
+
+
+def _require_title(title: str) -> None:
+    if not title:
+        raise ValidationError("title must not be blank", details={"title": "must not be blank"})
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    cleaned = []
+    for tag in tags:
+        tag = tag.strip().lower()
+        if tag and tag not in cleaned:
+            cleaned.append(tag)
+    return cleaned
+
+
+def _custom_fields_text(value: dict) -> str:
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True)
+    if len(text.encode()) > MAX_CUSTOM_FIELDS_BYTES:
+        raise ValidationError("custom_fields is too large", details={"custom_fields": "must be at most 16 KiB"})
+    return text
+
+
+def _number_pk(workspace_id: str, number: int) -> str:
+    return f"WS#{workspace_id}#NUM#{number}"
+
+
+def _next_ticket_number(workspace_id: str) -> int:
+    sequence = SequenceItem(pk=f"WS#{workspace_id}", sk="COUNTER#ticket_number")
+    sequence.update(actions=[SequenceItem.value.add(1)])
+    return FIRST_NUMBER + int(sequence.value)
+
+
+def _load(workspace_id: str, ticket_ref: str) -> TicketItem:
+    ticket_id = ticket_ref
+    number = _NUMBER.match(ticket_ref)
+    if number:
+        try:
+            ticket_id = TicketNumberItem.get(_number_pk(workspace_id, int(number.group(1))), "NUMBER").ticket_id
+        except DoesNotExist:
+            raise NotFound("ticket not found") from None
+    try:
+        ticket = TicketItem.get(ticket_pk(workspace_id, ticket_id), "TICKET", consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("ticket not found") from None
+    if ticket.deleted_at is not None:
+        raise NotFound("ticket not found")
+    return ticket
+
+
+def _load_visible(workspace_id: str, actor: Principal, ticket_ref: str) -> TicketItem:
+    ticket = _load(workspace_id, ticket_ref)
+    if not rules.can_view(actor, ticket.requester_id):
+        raise NotFound("ticket not found")  # exactly as a missing one: no existence oracle
+    return ticket
+
+
+def _check_version(ticket: TicketItem, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != int(ticket.version):
+        raise PreconditionFailed(
+            "the ticket has changed since you read it", details={"If-Match": f'current version is "v{ticket.version}"'}
+        )
+
+
+def _commit(change: _Change, expected_version=None, extra_puts=(), removed_tags=None) -> None:
+    ticket = change.ticket
+    previous_tags = set(removed_tags or [])
+    if ticket.version is not None:
+        ticket.updated_at = change.at
+        ticket.updated_by = change.actor.user_id
+    if "tags" in change.changed:
+        previous_tags |= set(change.changed["tags"]["from"])
+    set_index_keys(ticket)
+    entries = tag_entries(ticket)
+    stale_tags = previous_tags - {entry.sk[len("TAG#") :] for entry in entries}
+    try:
+        with transaction() as write:
+            write.save(ticket)
+            for item, condition in extra_puts:
+                write.save(item, condition=condition)
+            for item in change.history + change.events + entries:
+                write.save(item)
+            for tag in stale_tags:
+                write.delete(TicketTagItem(pk=ticket.pk, sk=f"TAG#{tag}"))
+    except TransactWriteError as error:
+        if "ConditionalCheckFailed" in cancellation_codes(error) or "TransactionConflict" in cancellation_codes(error):
+            if expected_version is not None:
+                raise PreconditionFailed("the ticket has changed since you read it") from error
+            raise Conflict(
+                "the ticket was changed by someone else; reload and retry", code="concurrent_update"
+            ) from error
+        raise

@@ -93,6 +93,7 @@ def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, co
     workspace_id = _workspace(spec, headers, principal)
     if spec.roles is not None and not principal.has_any_role(spec.roles):
         raise Forbidden("your role does not allow this action", code="role_forbidden")
+    _check_path_params(path_params)
     query, multi_query = _query(spec, request)
     body = _body(spec, raw_body, headers)
     context = RequestContext(
@@ -141,6 +142,23 @@ def _workspace(spec: RouteSpec, headers: dict, principal) -> str | None:
     return workspace_id
 
 
+MAX_PATH_PARAM_LENGTH = 200
+
+
+def _check_path_params(path_params: dict) -> None:
+    for name, value in path_params.items():
+        if len(value) > MAX_PATH_PARAM_LENGTH or not _is_utf8(value):
+            raise ValidationError(f"{name} is malformed", details={name: "has an invalid format"})
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeError:
+        return False
+    return True
+
+
 def _query(spec: RouteSpec, request) -> tuple[dict, dict]:
     raw = dict(request.query_params or {})
     multi = {}
@@ -154,7 +172,7 @@ def _query(spec: RouteSpec, request) -> tuple[dict, dict]:
                 values[name] = schema["default"]
             continue
         value = _coerce_query(raw[name], schema)
-        if value is _INVALID:
+        if value is _INVALID or (isinstance(value, str) and not _is_utf8(value)):
             errors[name] = f"must be of type {schema.get('type')}"
             continue
         problems = errors_for(value, schema, name)

@@ -163,3 +163,16 @@ def test_health_answers_without_authentication(client):
     for path in ("/health", "/api/v1/health"):
         response = client.http.get(path)
         assert (response.status_code, json.loads(response.body)["ok"]) == (200, True)
+
+
+def test_text_that_cannot_be_stored_as_utf8_is_a_400_not_a_500(client, as_role):
+    response = send(client, "POST", TICKETS, as_role("agent"), '{"title": "broken \\ud800 surrogate"}')
+
+    assert (response.status_code, response.json["code"]) == (400, "invalid_json")
+
+
+def test_an_oversized_path_parameter_is_a_400(client, as_role):
+    response = send(client, "GET", f"{TICKETS}/{'x' * 5000}", as_role("agent"))
+
+    assert response.status_code == 400
+    assert "ticket_id" in response.json["details"]

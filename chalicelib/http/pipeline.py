@@ -206,9 +206,11 @@ def _body(spec: RouteSpec, raw_body: bytes, headers: dict) -> dict | None:
             raise UnsupportedMediaType("request body must be JSON")
         try:
             parsed = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError):
+            # Lone surrogates parse as JSON but cannot be stored as UTF-8: refuse them here, not in DynamoDB.
+            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        except ValueError:  # includes JSONDecodeError and every UnicodeError
             raise ValidationError(
-                "request body is not valid JSON", details={"body": "is not valid JSON"}, code="invalid_json"
+                "request body is not valid JSON", details={"body": "is not valid UTF-8 JSON"}, code="invalid_json"
             ) from None
     problems = errors_for(parsed, spec.body)
     if problems:

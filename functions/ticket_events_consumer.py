@@ -13,8 +13,13 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def record_handler(record) -> None:
     from chalicelib.domain.ticket_counters import apply_ticket_event
+    from chalicelib.logs import get_logger
 
-    apply_ticket_event(json.loads(record.body))
+    event = json.loads(record.body)
+    logger = get_logger()
+    logger.append_keys(correlation_id=event.get("correlation_id"), event_id=event.get("id"))
+    applied = apply_ticket_event(event)
+    logger.info("ticket event consumed", extra={"event_type": event.get("type"), "duplicate": not applied})
 
 
 def handler(event, context):

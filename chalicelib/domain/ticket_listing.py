@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from chalicelib.auth.principal import Principal
 from chalicelib.clock import format_time, parse_time
 from chalicelib.domain import ticket_rules as rules
-from chalicelib.domain.ticket_records import UNASSIGNED, to_public
+from chalicelib.domain.ticket_records import INDEXED_ATTRIBUTES, UNASSIGNED, to_public
 from chalicelib.errors import ValidationError
 from chalicelib.models.tickets import TicketItem, TicketTagItem
 
@@ -22,14 +22,6 @@ MAX_ITEMS_READ = 500
 
 # Most selective first: the first filter present chooses the index.
 _INDEX_PREFERENCE = ("assignee", "requester", "tag", "team", "category", "status", "priority")
-_FILTER_ATTRIBUTES = {
-    "status": "status",
-    "priority": "priority",
-    "assignee": "assignee_id",
-    "requester": "requester_id",
-    "team": "team",
-    "category": "category",
-}
 SORT_FIELDS = {"created_at": "created", "updated_at": "updated"}
 
 
@@ -139,7 +131,7 @@ def _filter_condition(model, dimension: str, sort: str, filters: dict):
         elif name == "assignee" and value == "none":
             clause = model.assignee_id.does_not_exist()
         else:
-            clause = getattr(model, _FILTER_ATTRIBUTES[name]) == value
+            clause = getattr(model, INDEXED_ATTRIBUTES[name]) == value
         condition = clause if condition is None else condition & clause
     if sort == "updated":
         for bound, op in (("created_from", "__ge__"), ("created_to", "__le__")):

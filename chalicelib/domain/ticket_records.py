@@ -11,7 +11,8 @@ from chalicelib.models.tickets import HistoryItem, TicketItem, TicketTagItem, ti
 NUMBER_PREFIX = "DF-"
 UNASSIGNED = "~unassigned"
 
-_INDEXED_VALUES = {
+# list dimension → the ticket attribute whose value keys that dimension's index
+INDEXED_ATTRIBUTES = {
     "status": "status",
     "priority": "priority",
     "assignee": "assignee_id",
@@ -30,7 +31,7 @@ def set_index_keys(ticket: TicketItem) -> None:
     live = ticket.deleted_at is None
     ws = ticket.workspace_id
     ticket.ws_key = ws if live else None
-    for dimension, attribute in _INDEXED_VALUES.items():
+    for dimension, attribute in INDEXED_ATTRIBUTES.items():
         value = getattr(ticket, attribute)
         if dimension == "assignee" and value is None:
             value = UNASSIGNED

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
-
 from chalicelib.auth.principal import Principal
 from chalicelib.auth.roles import normalize_roles
 from chalicelib.errors import Unauthorized
@@ -19,14 +17,18 @@ def bearer_or_cookie(headers: dict) -> str | None:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Authorization must be 'Bearer <token>'", code="token_malformed")
         return token.strip()
-    cookie_header = headers.get("cookie")
-    if cookie_header:
-        try:
-            cookies = SimpleCookie(cookie_header)
-        except CookieError:
-            return None
-        if SESSION_COOKIE in cookies and cookies[SESSION_COOKIE].value:
-            return cookies[SESSION_COOKIE].value
+    return session_cookie(headers.get("cookie") or "")
+
+
+def session_cookie(cookie_header: str) -> str | None:
+    """The session cookie's value. Parsed by hand: ``SimpleCookie`` gives up on the whole header
+    when any other cookie of the site holds a space or a quote (JSON values, say), which would
+    silently sign the user out."""
+    for pair in cookie_header.split(";"):
+        name, separator, value = pair.strip().partition("=")
+        if separator and name.strip() == SESSION_COOKIE:
+            value = value.strip().strip('"')
+            return value or None
     return None
 
 

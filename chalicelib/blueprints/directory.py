@@ -1,7 +1,301 @@
-"""Auth & directory routes (workspaces, login, logout, me, users)."""
+"""Auth & directory routes (workspaces, login, logout, me, users): parse, call the domain, shape."""
 
 from __future__ import annotations
 
+from chalicelib.auth.authenticate import SESSION_COOKIE
+from chalicelib.auth.roles import ADMIN, AGENT, PLATFORM_ADMIN
+from chalicelib.domain import directory
+from chalicelib.errors import ValidationError
+from chalicelib.http.pagination import PAGE_QUERY, list_schema, page, start_key
 from chalicelib.http.registry import RouteFamily
+from chalicelib.http.request import etag_for
+from chalicelib.http.responses import Reply
+from chalicelib.settings import get_settings
 
 routes = RouteFamily("directory")
+
+INSECURE_COOKIE_STAGES = frozenset({"local", "test"})
+
+# --- schemas ----------------------------------------------------------------------------------
+
+_EMAIL = {"type": "string", "format": "email", "minLength": 3, "maxLength": directory.EMAIL_MAX}
+_NEW_PASSWORD = {"type": "string", "minLength": directory.PASSWORD_MIN, "maxLength": directory.PASSWORD_MAX}
+_DISPLAY_NAME = {"type": "string", "maxLength": directory.DISPLAY_NAME_MAX}
+_WORKSPACE_ROLE = {"type": "string", "enum": list(directory.WORKSPACE_ROLES)}
+_TIME = {"type": "string", "format": "date-time"}
+_AUDIT = {"created_at": _TIME, "created_by": {"type": "string"}, "updated_at": _TIME, "updated_by": {"type": "string"}}
+
+LOGIN_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["password"],
+    "properties": {
+        "email": {"type": "string", "minLength": 1, "maxLength": directory.EMAIL_MAX},
+        "username": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": directory.EMAIL_MAX,
+            "description": "alias of email",
+        },
+        "password": {"type": "string", "minLength": 1, "maxLength": directory.PASSWORD_MAX},
+    },
+}
+SESSION_USER = {
+    "type": "object",
+    "required": ["id", "email", "display_name", "roles", "workspace_id"],
+    "properties": {
+        "id": {"type": "string"},
+        "email": {"type": "string"},
+        "display_name": {"type": "string"},
+        "roles": {"type": "array", "items": {"type": "string"}},
+        "workspace_id": {"type": ["string", "null"]},
+    },
+}
+LOGIN_RESPONSE = {
+    "type": "object",
+    "required": ["token", "expires_in", "user"],
+    "properties": {"token": {"type": "string"}, "expires_in": {"type": "integer"}, "user": SESSION_USER},
+}
+OK_RESPONSE = {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}
+USER = {
+    "type": "object",
+    "required": ["id", "email", "display_name", "roles", "workspace_id", "auth_source", *_AUDIT],
+    "properties": {
+        "id": {"type": "string"},
+        "email": {"type": ["string", "null"]},
+        "display_name": {"type": "string"},
+        "roles": {"type": "array", "items": {"type": "string"}},
+        "workspace_id": {"type": ["string", "null"]},
+        "auth_source": {"type": "string", "enum": ["local", "oidc"]},
+        "external_id": {"type": ["string", "null"]},
+        "version": {"type": "integer"},
+        **_AUDIT,
+    },
+}
+ME = {
+    **USER,
+    "required": [*USER["required"], "workspaces", "version"],
+    "properties": {**USER["properties"], "workspaces": {"type": "array", "items": {"type": "string"}}},
+}
+UPDATE_ME_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "display_name": {**_DISPLAY_NAME, "minLength": 1},
+        "current_password": {"type": "string", "minLength": 1, "maxLength": directory.PASSWORD_MAX},
+        "new_password": _NEW_PASSWORD,
+    },
+}
+WORKSPACE = {
+    "type": "object",
+    "required": ["id", "name", "version", *_AUDIT],
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"}, **_AUDIT},
+}
+CREATED_WORKSPACE = {
+    **WORKSPACE,
+    "required": [*WORKSPACE["required"], "admin"],
+    "properties": {**WORKSPACE["properties"], "admin": USER},
+}
+CREATE_WORKSPACE_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "name", "admin"],
+    "properties": {
+        "id": {"type": "string", "pattern": directory.WORKSPACE_ID_PATTERN, "minLength": 1, "maxLength": 63},
+        "name": {"type": "string", "minLength": 1, "maxLength": directory.NAME_MAX},
+        "admin": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["email", "password"],
+            "properties": {"email": _EMAIL, "password": _NEW_PASSWORD, "display_name": _DISPLAY_NAME},
+        },
+    },
+}
+CREATE_USER_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["email", "password", "roles"],
+    "properties": {
+        "email": _EMAIL,
+        "password": _NEW_PASSWORD,
+        "roles": {"type": "array", "items": _WORKSPACE_ROLE, "minItems": 1, "maxItems": 4, "uniqueItems": True},
+        "display_name": _DISPLAY_NAME,
+    },
+}
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _session_cookie(value: str, max_age: int) -> str:
+    attributes = [f"{SESSION_COOKIE}={value}", "HttpOnly", "Path=/", "SameSite=Lax", f"Max-Age={max_age}"]
+    if max_age == 0:
+        attributes.append("Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+    if get_settings().stage not in INSECURE_COOKIE_STAGES:
+        attributes.append("Secure")
+    return "; ".join(attributes)
+
+
+def _login_email(body: dict) -> str:
+    email, username = body.get("email"), body.get("username")
+    if email is None and username is None:
+        raise ValidationError("email is required", details={"email": "is required"})
+    if email is not None and username is not None and email != username:
+        raise ValidationError("give email or username, not both", details={"username": "conflicts with email"})
+    return email if email is not None else username
+
+
+def _me_reply(profile: dict, principal) -> Reply:
+    # Roles and workspaces are what the presented token grants: that is what every route enforces.
+    body = {**profile, "roles": sorted(principal.roles), "workspaces": list(principal.workspaces)}
+    return Reply(body, etag=etag_for(profile["version"]))
+
+
+# --- auth -------------------------------------------------------------------------------------
+
+
+@routes.route(
+    "/api/v1/auth/login",
+    "POST",
+    summary="Sign in with email (or username) and password; returns a token and sets the session cookie "
+    "(AUTH_MODE=local only: 404 local_login_disabled under OIDC)",
+    auth=False,
+    tenant=False,
+    idempotent=False,
+    body=LOGIN_BODY,
+    response=LOGIN_RESPONSE,
+)
+def login(request):
+    session = directory.login(_login_email(request.body), request.body["password"])
+    cookie = _session_cookie(session["token"], session["expires_in"])
+    return Reply(session, headers={"Set-Cookie": cookie, "Cache-Control": "no-store"})
+
+
+@routes.route(
+    "/api/v1/auth/logout",
+    "POST",
+    summary="Sign out: clears the session cookie and answers 200 {ok: true} (the token itself stays valid "
+    "until it expires)",
+    auth=False,
+    tenant=False,
+    idempotent=False,
+    response=OK_RESPONSE,
+)
+def logout(_request):
+    return Reply({"ok": True}, headers={"Set-Cookie": _session_cookie("", 0), "Cache-Control": "no-store"})
+
+
+@routes.route(
+    "/api/v1/auth/me",
+    "GET",
+    summary="The caller's profile (roles and workspaces as the token grants them)",
+    tenant=False,
+    response=ME,
+)
+def get_me(request):
+    return _me_reply(directory.get_user(request.principal.user_id), request.principal)
+
+
+@routes.route(
+    "/api/v1/auth/me",
+    "PATCH",
+    summary="Change the caller's display name and/or password (new_password needs current_password)",
+    tenant=False,
+    body=UPDATE_ME_BODY,
+    response=ME,
+)
+def update_me(request):
+    profile = directory.update_profile(
+        request.principal.user_id,
+        display_name=request.body.get("display_name"),
+        current_password=request.body.get("current_password"),
+        new_password=request.body.get("new_password"),
+        expected_version=request.expected_version(),
+        updated_by=request.principal.user_id,
+    )
+    return _me_reply(profile, request.principal)
+
+
+# --- workspaces -------------------------------------------------------------------------------
+
+WORKSPACES_SCOPE = "directory.workspaces"
+
+
+@routes.route(
+    "/api/v1/workspaces",
+    "POST",
+    summary="Create a workspace and its first admin (platform admin)",
+    tenant=False,
+    roles=frozenset({PLATFORM_ADMIN}),
+    body=CREATE_WORKSPACE_BODY,
+    response=CREATED_WORKSPACE,
+    status=201,
+)
+def create_workspace(request):
+    body = request.body
+    admin = body["admin"]
+    workspace = directory.create_workspace(
+        body["id"],
+        body["name"],
+        admin["email"],
+        admin["password"],
+        admin.get("display_name", ""),
+        created_by=request.principal.user_id,
+    )
+    return Reply(workspace, status=201, etag=etag_for(workspace["version"]))
+
+
+@routes.route(
+    "/api/v1/workspaces",
+    "GET",
+    summary="List workspaces in id order (platform admin)",
+    tenant=False,
+    roles=frozenset({PLATFORM_ADMIN}),
+    query=PAGE_QUERY,
+    response=list_schema(WORKSPACE),
+)
+def list_workspaces(request):
+    items, next_key = directory.list_workspaces(request.query["limit"], start_key(request, WORKSPACES_SCOPE))
+    return page(request, items, next_key, WORKSPACES_SCOPE, "id", "asc", {})
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def _users_scope(workspace_id: str) -> str:
+    return f"directory.users:{workspace_id}"
+
+
+@routes.route(
+    "/api/v1/users",
+    "GET",
+    summary="List the workspace's users in email order",
+    roles=frozenset({ADMIN, AGENT}),
+    query=PAGE_QUERY,
+    response=list_schema(USER),
+)
+def list_users(request):
+    scope = _users_scope(request.workspace_id)
+    items, next_key = directory.list_users(request.workspace_id, request.query["limit"], start_key(request, scope))
+    return page(request, items, next_key, scope, "email", "asc", {})
+
+
+@routes.route(
+    "/api/v1/users",
+    "POST",
+    summary="Create a password user in the workspace (admin)",
+    roles=frozenset({ADMIN}),
+    body=CREATE_USER_BODY,
+    response=USER,
+    status=201,
+)
+def create_user(request):
+    body = request.body
+    user = directory.create_user(
+        request.workspace_id,
+        body["email"],
+        body["password"],
+        body["roles"],
+        body.get("display_name", ""),
+        created_by=request.principal.user_id,
+    )
+    return Reply(user, status=201, etag=etag_for(user["version"]))

@@ -305,7 +305,7 @@ def create_platform_admin(email: str, password: str, display_name: str = "", *, 
 
 def find_user_by_email(email: str) -> dict | None:
     """The user registered under ``email`` (case-insensitive), or None."""
-    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+    if not isinstance(email, str) or len(email) > EMAIL_MAX or not _EMAIL.match(email.strip()):
         return None
     claim = store.get_email_claim(email.strip().lower())
     user = store.get_user(claim.user_id) if claim else None
@@ -336,7 +336,7 @@ def verify_credentials(email: str, password: str) -> dict:
     claim = None
     if isinstance(email, str) and _EMAIL.match(email.strip()) and len(email) <= EMAIL_MAX:
         claim = store.get_email_claim(email.strip().lower())
-    user = store.get_user(claim.user_id) if claim else None
+    user = store.get_user(claim.user_id, consistent=True) if claim else None
     if not passwords.verify_password(password, user.password_hash if user else None):
         raise Unauthorized(INVALID_CREDENTIALS, code="invalid_credentials")
     return _user_view(user)
@@ -377,7 +377,7 @@ def update_profile(
     ``expected_version`` (from If-Match) that is no longer current → PreconditionFailed; a
     concurrent change is caught by the version condition as well. NotFound for an unknown user.
     """
-    user = store.get_user(user_id)
+    user = store.get_user(user_id, consistent=True)
     if user is None:
         raise NotFound("user not found", code="user_not_found")
     if expected_version is not None and expected_version != user.version:

@@ -1,0 +1,347 @@
+"""Directory routes: workspaces (platform admin) and a workspace's users, with cursor pagination."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+import pytest
+
+from chalicelib.auth import passwords
+from chalicelib.domain import directory
+from chalicelib.errors import NotFound
+from tests.conftest import make_token
+
+WORKSPACES = "/api/v1/workspaces"
+USERS = "/api/v1/users"
+LOGIN = "/api/v1/auth/login"
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Real scrypt, lower cost: these tests are about the directory, not the hash's strength
+    (tests/unit/test_passwords.py checks the production parameters)."""
+    monkeypatch.setattr(passwords, "SCRYPT_N", 2**10)
+
+
+def call(client, method: str, path: str, headers: dict | None = None, body=None):
+    payload = None if body is None else (body if isinstance(body, str) else json.dumps(body))
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    response = client.http.request(method, path, headers=headers, body=payload)
+    response.json = json.loads(response.body) if response.body else None
+    return response
+
+
+def platform_admin() -> dict:
+    return {"Authorization": f"Bearer {make_token('usr_platform', [], ['platform_admin'])}"}
+
+
+def new_workspace_body(workspace_id: str, **overrides) -> dict:
+    body = {
+        "id": workspace_id,
+        "name": "Acme Facilities",
+        "admin": {"email": f"admin-{uuid.uuid4().hex[:8]}@example.test", "password": PASSWORD, "display_name": "Ada"},
+    }
+    body.update(overrides)
+    return body
+
+
+def with_query(path: str, **params) -> str:
+    from urllib.parse import urlencode
+
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def collect_pages(client, path: str, headers: dict, limit: int) -> tuple[list[dict], list[dict]]:
+    """Every item of a list, following next_cursor; also returns each page's ``page`` block."""
+    items, pages, cursor = [], [], None
+    while True:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        response = call(client, "GET", with_query(path, **params), headers)
+        assert response.status_code == 200, response.body
+        items += response.json["data"]
+        pages.append(response.json["page"])
+        cursor = response.json["page"]["next_cursor"]
+        if not cursor:
+            return items, pages
+
+
+@pytest.fixture
+def populated_workspace(client, workspace_id):
+    """The test workspace with its admin and four more users (five in all)."""
+    directory.create_workspace(workspace_id, "Acme", f"admin@{workspace_id}.test", PASSWORD)
+    for label in ("dora", "bert", "erin", "carl"):
+        directory.create_user(workspace_id, f"{label}@{workspace_id}.test", PASSWORD, ["requester"])
+    return workspace_id
+
+
+# --- workspaces ---------------------------------------------------------------------------------
+
+
+def test_platform_admin_creates_a_workspace_with_its_first_admin(client, workspace_id):
+    body = new_workspace_body(workspace_id)
+
+    response = call(client, "POST", WORKSPACES, platform_admin(), body)
+
+    assert response.status_code == 201
+    assert response.json["id"] == workspace_id
+    assert response.json["name"] == "Acme Facilities"
+    assert response.json["created_by"] == "usr_platform"
+    assert response.json["admin"]["email"] == body["admin"]["email"]
+    assert response.json["admin"]["roles"] == ["admin"]
+    assert "password" not in json.dumps(response.json)
+
+
+def test_the_new_workspace_admin_can_sign_in_and_list_its_users(client, workspace_id):
+    body = new_workspace_body(workspace_id)
+    call(client, "POST", WORKSPACES, platform_admin(), body)
+    token = call(client, "POST", LOGIN, body={"email": body["admin"]["email"], "password": PASSWORD}).json["token"]
+
+    response = call(client, "GET", USERS, {"Authorization": f"Bearer {token}", "x-workspace-id": workspace_id})
+
+    assert response.status_code == 200
+    assert [user["email"] for user in response.json["data"]] == [body["admin"]["email"]]
+
+
+@pytest.mark.parametrize("role", ["admin", "agent", "requester", "viewer"])
+def test_only_platform_admins_may_create_workspaces(client, as_role, workspace_id, role):
+    response = call(client, "POST", WORKSPACES, as_role(role), new_workspace_body(workspace_id))
+
+    assert response.status_code == 403
+    with pytest.raises(NotFound):
+        directory.get_workspace(workspace_id)
+
+
+def test_creating_an_existing_workspace_is_409(client, workspace_id):
+    call(client, "POST", WORKSPACES, platform_admin(), new_workspace_body(workspace_id))
+
+    response = call(client, "POST", WORKSPACES, platform_admin(), new_workspace_body(workspace_id, name="Again"))
+
+    assert response.status_code == 409
+    assert response.json["code"] == "workspace_exists"
+
+
+def test_creating_a_workspace_whose_admin_email_is_taken_is_409(client, workspace_id):
+    first = new_workspace_body(workspace_id)
+    call(client, "POST", WORKSPACES, platform_admin(), first)
+    second = new_workspace_body(f"{workspace_id}-2", admin={"email": first["admin"]["email"], "password": PASSWORD})
+
+    response = call(client, "POST", WORKSPACES, platform_admin(), second)
+
+    assert response.status_code == 409
+    assert response.json["code"] == "email_taken"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"id": "Upper-Case"},
+        {"id": "-leading-dash"},
+        {"id": "a" * 64},
+        {"name": ""},
+        {"name": "n" * 201},
+        {"admin": {"email": "not-an-email", "password": PASSWORD}},
+        {"admin": {"email": "a@example.test", "password": "short"}},
+        {"admin": {"email": "a@example.test", "password": PASSWORD, "roles": ["platform_admin"]}},
+        {"plan": "enterprise"},
+    ],
+    ids=[
+        "uppercase-id",
+        "leading-dash",
+        "id-too-long",
+        "empty-name",
+        "name-too-long",
+        "bad-email",
+        "short-password",
+        "admin-unknown-field",
+        "unknown-field",
+    ],
+)
+def test_invalid_workspace_bodies_are_400_with_field_details(client, workspace_id, overrides):
+    response = call(client, "POST", WORKSPACES, platform_admin(), new_workspace_body(workspace_id, **overrides))
+
+    assert response.status_code == 400
+    assert response.json["details"]
+
+
+def test_platform_admin_lists_workspaces_page_by_page(client):
+    for workspace_id in ("ws-list-c", "ws-list-a", "ws-list-b"):
+        call(client, "POST", WORKSPACES, platform_admin(), new_workspace_body(workspace_id))
+
+    items, pages = collect_pages(client, WORKSPACES, platform_admin(), limit=2)
+
+    assert [w["id"] for w in items] == ["ws-list-a", "ws-list-b", "ws-list-c"]
+    assert [p["returned"] for p in pages] == [2, 1]
+
+
+def test_listing_workspaces_is_for_platform_admins_only(client, as_role):
+    assert call(client, "GET", WORKSPACES, as_role("admin")).status_code == 403
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+def test_users_list_has_the_envelope_and_is_sorted_by_email(client, as_role, populated_workspace):
+    response = call(client, "GET", USERS, as_role("agent"))
+
+    assert response.status_code == 200
+    assert set(response.json) == {"data", "page", "sort", "filters"}
+    assert response.json["page"] == {"limit": 25, "returned": 5, "next_cursor": None}
+    assert response.json["sort"] == {"by": "email", "order": "asc"}
+    emails = [user["email"] for user in response.json["data"]]
+    assert emails == sorted(emails)
+    assert "password" not in json.dumps(response.json)
+
+
+def test_users_list_pages_cover_everyone_once_in_order(client, as_role, populated_workspace):
+    items, pages = collect_pages(client, USERS, as_role("admin"), limit=2)
+
+    emails = [user["email"] for user in items]
+    assert emails == sorted(emails)
+    assert len(emails) == len(set(emails)) == 5
+    assert [p["returned"] for p in pages] == [2, 2, 1]
+
+
+def test_users_list_shows_only_the_callers_workspace(client, as_role, populated_workspace):
+    directory.create_user("ws-neighbour", "nosy@neighbour.test", PASSWORD, ["agent"])
+
+    response = call(client, "GET", USERS, as_role("admin"))
+
+    assert "nosy@neighbour.test" not in [user["email"] for user in response.json["data"]]
+
+
+def test_a_forged_cursor_is_400(client, as_role, populated_workspace):
+    forged = base64.urlsafe_b64encode(json.dumps({"p": {"pk": "USER#x"}, "s": "x"}).encode()).decode() + ".sig"
+
+    response = call(client, "GET", with_query(USERS, cursor=forged), as_role("admin"))
+
+    assert response.status_code == 400
+    assert response.json["code"] == "invalid_cursor"
+
+
+def test_a_tampered_cursor_is_400(client, as_role, populated_workspace):
+    cursor = call(client, "GET", with_query(USERS, limit=2), as_role("admin")).json["page"]["next_cursor"]
+    payload, signature = cursor.split(".")
+    tampered = f"{payload[:-2]}{'A' if payload[-2] != 'A' else 'B'}{payload[-1]}.{signature}"
+
+    response = call(client, "GET", with_query(USERS, cursor=tampered), as_role("admin"))
+
+    assert response.status_code == 400
+
+
+def test_another_workspaces_cursor_is_400(client, as_role, populated_workspace):
+    other = "ws-other-tenant"
+    directory.create_workspace(other, "Other", f"admin@{other}.test", PASSWORD)
+    directory.create_user(other, f"extra@{other}.test", PASSWORD, ["agent"])
+    foreign_cursor = call(client, "GET", with_query(USERS, limit=1), as_role("admin", workspace=other)).json["page"][
+        "next_cursor"
+    ]
+
+    response = call(client, "GET", with_query(USERS, cursor=foreign_cursor), as_role("admin"))
+
+    assert foreign_cursor
+    assert response.status_code == 400
+    assert response.json["code"] == "invalid_cursor"
+
+
+def test_a_workspaces_list_cursor_is_not_accepted_by_the_users_list(client, as_role, populated_workspace):
+    for workspace_id in ("ws-cur-a", "ws-cur-b"):
+        call(client, "POST", WORKSPACES, platform_admin(), new_workspace_body(workspace_id))
+    cursor = call(client, "GET", with_query(WORKSPACES, limit=1), platform_admin()).json["page"]["next_cursor"]
+
+    response = call(client, "GET", with_query(USERS, cursor=cursor), as_role("admin"))
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "2.5"])
+def test_limit_outside_1_to_100_is_400(client, as_role, limit):
+    response = call(client, "GET", f"{USERS}?limit={limit}", as_role("admin"))
+
+    assert response.status_code == 400
+    assert "limit" in response.json["details"]
+
+
+def test_requesters_and_viewers_may_not_list_users(client, as_role):
+    assert call(client, "GET", USERS, as_role("requester")).status_code == 403
+    assert call(client, "GET", USERS, as_role("viewer")).status_code == 403
+
+
+def test_workspace_admin_creates_a_user_who_can_sign_in(client, as_role, workspace_id):
+    body = {"email": "New.Agent@Example.test", "password": PASSWORD, "roles": ["agent"], "display_name": "Nia"}
+
+    created = call(client, "POST", USERS, as_role("admin", user_id="usr_ws_admin"), body)
+    signed_in = call(client, "POST", LOGIN, body={"email": "new.agent@example.test", "password": PASSWORD})
+
+    assert created.status_code == 201
+    assert created.json["workspace_id"] == workspace_id
+    assert created.json["roles"] == ["agent"]
+    assert created.json["created_by"] == "usr_ws_admin"
+    assert "password" not in json.dumps(created.json)
+    assert signed_in.json["user"]["id"] == created.json["id"]
+
+
+def test_creating_a_user_with_a_taken_email_is_409(client, as_role):
+    body = {"email": "twin@example.test", "password": PASSWORD, "roles": ["viewer"]}
+    call(client, "POST", USERS, as_role("admin"), body)
+
+    response = call(
+        client, "POST", USERS, as_role("admin", workspace="ws-elsewhere"), {**body, "email": "TWIN@example.test"}
+    )
+
+    assert response.status_code == 409
+    assert response.json["code"] == "email_taken"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "x@example.test", "password": PASSWORD, "roles": ["platform_admin"]},
+        {"email": "x@example.test", "password": PASSWORD, "roles": []},
+        {"email": "x@example.test", "password": PASSWORD},
+        {"email": "x@example.test", "password": "short", "roles": ["agent"]},
+        {"email": "x@example.test", "password": PASSWORD, "roles": ["agent"], "workspace_id": "another"},
+    ],
+    ids=["platform-role", "no-roles", "roles-missing", "short-password", "workspace-in-body"],
+)
+def test_invalid_user_bodies_are_400(client, as_role, body):
+    response = call(client, "POST", USERS, as_role("admin"), body)
+
+    assert response.status_code == 400
+    assert directory.find_user_by_email("x@example.test") is None
+
+
+@pytest.mark.parametrize("role", ["agent", "requester", "viewer"])
+def test_only_workspace_admins_may_create_users(client, as_role, role):
+    body = {"email": f"{role}-made@example.test", "password": PASSWORD, "roles": ["viewer"]}
+
+    response = call(client, "POST", USERS, as_role(role), body)
+
+    assert response.status_code == 403
+    assert directory.find_user_by_email(body["email"]) is None
+
+
+def test_retrying_user_creation_with_the_same_idempotency_key_replays_the_first_answer(client, as_role):
+    headers = as_role("admin", user_id="usr_retrying_admin", **{"Idempotency-Key": "create-user-1"})
+    body = {"email": "once@example.test", "password": PASSWORD, "roles": ["agent"]}
+
+    first = call(client, "POST", USERS, headers, body)
+    again = call(client, "POST", USERS, headers, body)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json["id"] == first.json["id"]
+    assert again.headers.get("Idempotent-Replayed") == "true"
+
+
+def test_openapi_documents_the_directory_routes_with_their_schemas(client):
+    document = call(client, "GET", "/api/v1/openapi").json
+
+    login_body = document["paths"]["/api/v1/auth/login"]["post"]["requestBody"]["content"]["application/json"]
+    create_user = document["paths"]["/api/v1/users"]["post"]
+    assert set(login_body["schema"]["properties"]) == {"email", "username", "password"}
+    assert login_body["schema"]["additionalProperties"] is False
+    assert "201" in create_user["responses"]
+    assert {p["name"] for p in document["paths"]["/api/v1/users"]["get"]["parameters"]} >= {"limit", "cursor"}
+    assert document["paths"]["/api/v1/auth/login"]["post"]["security"] == []

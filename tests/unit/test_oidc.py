@@ -1,0 +1,388 @@
+"""OIDC bearer tokens: RS256/ES256 verified against a JWKS served over loopback HTTP, claim
+mapping, key-set caching and first-sight provisioning."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from chalicelib.auth import oidc
+from chalicelib.errors import Unauthorized
+from chalicelib.settings import load_settings
+
+ISSUER = "https://idp.example.test/realms/deskflow"
+AUDIENCE = "deskflow-api"
+
+
+@cache
+def _private_key(kid: str, algorithm: str):
+    """Key generation is slow (RSA); each named key is made once per test run."""
+    if algorithm == "RS256":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+class FakeIdentityProvider:
+    """Signs tokens with its own RSA and EC keys and serves their JWKS on 127.0.0.1, counting fetches."""
+
+    def __init__(self):
+        self.published: dict[str, str] = {}  # kid -> algorithm
+        self.fetches = 0
+        self.publish("rsa-1", "RS256")
+        self.publish("ec-1", "ES256")
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                provider.fetches += 1
+                body = json.dumps(provider.jwks()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
+        self._thread.start()
+        self.jwks_url = f"http://127.0.0.1:{self._server.server_address[1]}/.well-known/jwks.json"
+
+    def publish(self, kid: str, algorithm: str) -> None:
+        self.published[kid] = algorithm
+
+    def jwks(self) -> dict:
+        keys = []
+        for kid, algorithm in self.published.items():
+            public_key = _private_key(kid, algorithm).public_key()
+            to_jwk = RSAAlgorithm.to_jwk if algorithm == "RS256" else ECAlgorithm.to_jwk
+            keys.append({**to_jwk(public_key, as_dict=True), "kid": kid, "use": "sig", "alg": algorithm})
+        return {"keys": keys}
+
+    def claims(self, **overrides) -> dict:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": "subject-1",
+            "email": "Dana@Example.test",
+            "name": "Dana Scully",
+            "iat": now,
+            "exp": now + 300,
+            "roles": ["agent"],
+            "workspaces": ["ws-alpha"],
+        }
+        claims.update(overrides)
+        return {name: value for name, value in claims.items() if value is not None}
+
+    def token(self, algorithm: str = "RS256", kid: str | None = None, signing_kid: str | None = None, **claims) -> str:
+        kid = kid or ("rsa-1" if algorithm == "RS256" else "ec-1")
+        key = _private_key(signing_kid or kid, algorithm)
+        return jwt.encode(self.claims(**claims), key, algorithm=algorithm, headers={"kid": kid})
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def unsigned_token(claims: dict, kid: str = "rsa-1") -> str:
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT', 'kid': kid})}.{part(claims)}."
+
+
+def oidc_settings(provider: FakeIdentityProvider, **extra) -> dict:
+    return {
+        "AUTH_MODE": "oidc",
+        "OIDC_JWKS_URL": provider.jwks_url,
+        "OIDC_ISSUER": ISSUER,
+        "OIDC_AUDIENCE": AUDIENCE,
+        "CURSOR_SECRET": "cursor-secret-for-tests-at-least-32-bytes",
+        **extra,
+    }
+
+
+@pytest.fixture
+def provider():
+    oidc.reset_oidc_caches()
+    identity_provider = FakeIdentityProvider()
+    yield identity_provider
+    identity_provider.close()
+    oidc.reset_oidc_caches()
+
+
+@pytest.fixture
+def settings(provider):
+    """OIDC settings for ``verify_oidc_token``: checking a token needs neither storage nor the environment."""
+    return load_settings(oidc_settings(provider))
+
+
+@pytest.fixture
+def oidc_mode(env, provider, monkeypatch):
+    """AUTH_MODE=oidc for ``principal_from_oidc_token``, with provisioning switched off (tested on its own)."""
+    env.set(**oidc_settings(provider))
+    monkeypatch.setattr(oidc, "_provision", lambda *_args: None)
+    return provider
+
+
+@pytest.fixture
+def provisioning(aws, env, provider):
+    """AUTH_MODE=oidc over an in-process DynamoDB, so first-sight provisioning really writes."""
+    env.set(**oidc_settings(provider))
+    return provider
+
+
+def _refused(token: str, settings) -> Unauthorized:
+    with pytest.raises(Unauthorized) as refused:
+        oidc.verify_oidc_token(token, settings)
+    return refused.value
+
+
+# --- accepted tokens ----------------------------------------------------------------------------
+
+
+def test_rs256_token_from_the_provider_yields_its_principal(oidc_mode):
+    principal = oidc.principal_from_oidc_token(oidc_mode.token())
+
+    assert principal.email == "Dana@Example.test"
+    assert principal.display_name == "Dana Scully"
+    assert principal.roles == frozenset({"agent"})
+    assert principal.workspaces == ("ws-alpha",)
+    assert principal.claims["sub"] == "subject-1"
+
+
+def test_es256_token_from_the_provider_is_accepted(oidc_mode):
+    principal = oidc.principal_from_oidc_token(oidc_mode.token("ES256", sub="subject-ec"))
+
+    assert principal.claims["sub"] == "subject-ec"
+
+
+def test_user_id_is_stable_per_issuer_and_subject_and_differs_between_subjects(oidc_mode):
+    first = oidc.principal_from_oidc_token(oidc_mode.token(sub="subject-1"))
+    again = oidc.principal_from_oidc_token(oidc_mode.token("ES256", sub="subject-1"))
+    other = oidc.principal_from_oidc_token(oidc_mode.token(sub="subject-2"))
+
+    assert first.user_id == again.user_id
+    assert first.user_id != other.user_id
+    assert first.user_id.startswith("usr_")
+
+
+def test_roles_and_workspaces_are_read_from_the_configured_claim_names(env, oidc_mode):
+    env.set(
+        **oidc_settings(
+            oidc_mode, OIDC_ROLES_CLAIM="realm_access.roles", OIDC_WORKSPACES_CLAIM="https://deskflow.example/tenants"
+        )
+    )
+    token = oidc_mode.token(
+        roles=["admin"],
+        workspaces=["ignored"],
+        realm_access={"roles": ["msp_admin", "offline_access"]},
+        **{"https://deskflow.example/tenants": "ws-one ws-two"},
+    )
+
+    principal = oidc.principal_from_oidc_token(token)
+
+    assert principal.roles == frozenset({"admin"})  # msp_admin maps to admin; unknown roles dropped
+    assert principal.workspaces == ("ws-one", "ws-two")
+
+
+# --- refused tokens -----------------------------------------------------------------------------
+
+
+def test_alg_none_token_is_refused(provider, settings):
+    refused = _refused(unsigned_token(provider.claims()), settings)
+
+    assert refused.status == 401
+
+
+def test_hs256_token_is_refused_whatever_it_is_signed_with(provider, settings):
+    secret = "a-shared-secret-of-at-least-32-bytes!!"
+    token = jwt.encode(provider.claims(), secret, algorithm="HS256", headers={"kid": "rsa-1"})
+
+    assert _refused(token, settings).status == 401
+    assert provider.fetches == 0  # refused on its header, before any key lookup
+
+
+def test_token_signed_by_a_foreign_key_under_a_known_kid_is_refused(provider, settings):
+    forged = provider.token(kid="rsa-1", signing_kid="attacker-rsa")
+
+    assert _refused(forged, settings).code == "token_invalid"
+
+
+def test_rs256_header_pointing_at_the_ec_key_is_refused(provider, settings):
+    token = jwt.encode(provider.claims(), _private_key("ec-1", "ES256"), algorithm="ES256", headers={"kid": "ec-1"})
+    _header, payload, signature = token.split(".")
+    confused_header = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "kid": "ec-1"}).encode()).rstrip(b"=")
+
+    assert _refused(f"{confused_header.decode()}.{payload}.{signature}", settings).status == 401
+
+
+def test_expired_token_is_refused_as_expired(provider, settings):
+    long_ago = int(time.time()) - 3600
+
+    refused = _refused(provider.token(iat=long_ago - 300, exp=long_ago), settings)
+
+    assert refused.code == "token_expired"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"iss": "https://evil.example.test/"},
+        {"aud": "another-api"},
+        {"aud": None},
+        {"iss": None},
+        {"exp": None},
+        {"sub": None},
+    ],
+    ids=["wrong-issuer", "wrong-audience", "no-audience", "no-issuer", "no-expiry", "no-subject"],
+)
+def test_token_with_wrong_or_missing_registered_claims_is_refused(provider, settings, claims):
+    assert _refused(provider.token(**claims), settings).status == 401
+
+
+def test_token_naming_an_unknown_kid_is_refused(provider, settings):
+    token = provider.token(kid="never-published", signing_kid="never-published")
+
+    assert _refused(token, settings).status == 401
+
+
+def test_token_without_a_kid_is_refused(provider, settings):
+    token = jwt.encode(provider.claims(), _private_key("rsa-1", "RS256"), algorithm="RS256")
+
+    assert _refused(token, settings).status == 401
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "Bearer x", "e30.e30.e30"])
+def test_garbage_is_refused_not_crashed_on(settings, garbage):
+    assert _refused(garbage, settings).status == 401
+
+
+def test_malformed_workspaces_claim_is_refused(oidc_mode):
+    with pytest.raises(Unauthorized):
+        oidc.principal_from_oidc_token(oidc_mode.token(workspaces={"not": "a list"}))
+
+
+def test_unreachable_key_set_is_a_service_outage_not_a_bad_token(provider, settings):
+    provider.close()
+
+    with pytest.raises(oidc.IdentityProviderUnavailable) as outage:
+        oidc.verify_oidc_token(provider.token(), settings)
+
+    assert outage.value.status == 503
+
+
+# --- key-set caching ----------------------------------------------------------------------------
+
+
+def test_key_set_is_fetched_once_for_many_tokens(provider, settings):
+    oidc.verify_oidc_token(provider.token(), settings)
+    oidc.verify_oidc_token(provider.token("ES256", sub="subject-2"), settings)
+
+    assert provider.fetches == 1
+
+
+def test_made_up_kids_do_not_trigger_a_fetch_each_within_the_cooldown(provider, settings):
+    oidc.verify_oidc_token(provider.token(), settings)
+
+    for attempt in range(3):
+        _refused(provider.token(kid=f"made-up-{attempt}", signing_kid=f"made-up-{attempt}"), settings)
+
+    assert provider.fetches == 1
+
+
+def test_a_rotated_in_key_is_found_by_one_refresh(provider, settings, monkeypatch):
+    monkeypatch.setattr(oidc, "JWKS_REFRESH_COOLDOWN_SECONDS", 0)
+    oidc.verify_oidc_token(provider.token(), settings)
+    provider.publish("rsa-2", "RS256")
+
+    claims = oidc.verify_oidc_token(provider.token(kid="rsa-2", sub="subject-rotated"), settings)
+
+    assert claims["sub"] == "subject-rotated"
+    assert provider.fetches == 2
+
+
+# --- provisioning -------------------------------------------------------------------------------
+
+
+def test_first_sight_provisions_the_subject_into_every_workspace_it_presents(provisioning):
+    from chalicelib.domain import directory
+
+    principal = oidc.principal_from_oidc_token(provisioning.token(workspaces=["ws-alpha", "ws-beta"]))
+
+    profile = directory.get_user(principal.user_id)
+    alpha, _ = directory.list_users("ws-alpha", 10)
+    beta, _ = directory.list_users("ws-beta", 10)
+    assert profile["auth_source"] == "oidc"
+    assert profile["external_id"] == "subject-1"
+    assert profile["email"] == "Dana@Example.test"
+    assert profile["workspace_id"] == "ws-alpha"
+    assert [user["id"] for user in alpha] == [principal.user_id]
+    assert [user["id"] for user in beta] == [principal.user_id]
+
+
+def test_provisioning_writes_once_then_is_remembered_in_process(provisioning, monkeypatch):
+    from chalicelib.models import directory as store
+
+    writes = []
+    real_put = store.put_if_absent
+    monkeypatch.setattr(store, "put_if_absent", lambda record: writes.append(record) or real_put(record))
+
+    oidc.principal_from_oidc_token(provisioning.token())
+    oidc.principal_from_oidc_token(provisioning.token())
+    oidc.principal_from_oidc_token(provisioning.token())
+
+    assert len(writes) == 2  # the profile and one membership, on the first request only
+
+
+def test_a_newly_granted_workspace_adds_only_its_membership(provisioning, monkeypatch):
+    from chalicelib.models import directory as store
+
+    oidc.principal_from_oidc_token(provisioning.token(workspaces=["ws-alpha"]))
+    writes = []
+    real_put = store.put_if_absent
+    monkeypatch.setattr(store, "put_if_absent", lambda record: writes.append(record) or real_put(record))
+
+    oidc.principal_from_oidc_token(provisioning.token(workspaces=["ws-alpha", "ws-gamma"]))
+
+    assert [record.sk for record in writes] == ["MEMBER#ws-gamma"]
+
+
+def test_an_existing_profile_is_not_overwritten_by_provisioning(provisioning):
+    from chalicelib.domain import directory
+
+    principal = oidc.principal_from_oidc_token(provisioning.token())
+    directory.update_profile(principal.user_id, display_name="Agent Scully")
+    oidc.reset_oidc_caches()  # a cold start: the process has forgotten it provisioned this subject
+
+    oidc.principal_from_oidc_token(provisioning.token(name="Someone Else"))
+
+    assert directory.get_user(principal.user_id)["display_name"] == "Agent Scully"
+
+
+def test_a_storage_failure_during_provisioning_does_not_refuse_a_valid_token(provisioning, monkeypatch):
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.models import directory as store
+
+    def failing_put(_record):
+        raise PutError("DynamoDB is unavailable")
+
+    monkeypatch.setattr(store, "put_if_absent", failing_put)
+
+    principal = oidc.principal_from_oidc_token(provisioning.token(sub=f"subject-{uuid.uuid4().hex}"))
+
+    assert principal.roles == frozenset({"agent"})

@@ -1,0 +1,1 @@
+"""The local runtime behind ``make run``: emulator, API gateway, event runtime, persistence."""

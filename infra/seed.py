@@ -1,0 +1,145 @@
+"""Demo data for a local stack: two workspaces, their people, a platform admin and a few tickets.
+
+Idempotent: what already exists is left alone (the domain raises Conflict for it), and tickets are
+only created together with the demo workspace, so a restart does not duplicate them.
+
+    python -m infra.seed          (DESKFLOW_SEED=0 skips it under ``make run``)
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from functools import partial
+
+from chalicelib.errors import Conflict
+
+DEFAULT_PASSWORD = "deskflow-demo"
+DEMO_WORKSPACE = "demo"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    role: str
+    workspace: str | None  # None: platform-wide
+    display_name: str
+
+
+ACCOUNTS = (
+    DemoAccount("admin@example.com", "admin", DEMO_WORKSPACE, "Demo Admin"),
+    DemoAccount("agent@example.com", "agent", DEMO_WORKSPACE, "Demo Agent"),
+    DemoAccount("requester@example.com", "requester", DEMO_WORKSPACE, "Demo Requester"),
+    DemoAccount("admin@acme.example.com", "admin", "acme", "Acme Admin"),
+    DemoAccount("platform@example.com", "platform_admin", None, "Platform Admin"),
+)
+WORKSPACES = {DEMO_WORKSPACE: "Demo", "acme": "Acme"}
+DEMO_TICKETS = (
+    {
+        "title": "VPN drops every few minutes",
+        "description": "Since this morning the VPN disconnects every 5-10 minutes on the office Wi-Fi.",
+        "priority": "high",
+        "category": "network",
+    },
+    {
+        "title": "New laptop for onboarding",
+        "description": "A new starter joins on Monday and needs a laptop with the standard image.",
+        "priority": "medium",
+        "category": "hardware",
+    },
+    {
+        "title": "Password reset for the billing portal",
+        "description": "I am locked out of the billing portal after too many attempts.",
+        "priority": "low",
+        "category": "access",
+    },
+)
+
+
+@dataclass
+class SeedReport:
+    password: str
+    accounts: tuple[DemoAccount, ...] = ACCOUNTS
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    tickets: list[str] = field(default_factory=list)
+
+    def credentials_text(self) -> str:
+        lines = [f"Demo accounts (password: {self.password}):"]
+        for account in self.accounts:
+            where = f"workspace {account.workspace}" if account.workspace else "all workspaces"
+            lines.append(f"  {account.email:<26} {account.role:<15} {where}")
+        return "\n".join(lines)
+
+
+def seed(password: str = DEFAULT_PASSWORD) -> SeedReport:
+    """Create whatever demo data is missing; return what was created and what already existed."""
+    from chalicelib.domain import directory
+
+    report = SeedReport(password=password)
+    created_workspaces = set()
+    for workspace_id, name in WORKSPACES.items():
+        admin = next(a for a in ACCOUNTS if a.workspace == workspace_id and a.role == "admin")
+        create = partial(directory.create_workspace, workspace_id, name, admin.email, password, admin.display_name)
+        if _ensure(report, f"workspace {workspace_id}", admin.email, create):
+            created_workspaces.add(workspace_id)
+    for account in ACCOUNTS:
+        if account.role == "platform_admin":
+            create = partial(directory.create_platform_admin, account.email, password, account.display_name)
+        elif account.role == "admin":
+            continue  # created with its workspace
+        else:
+            create = partial(
+                directory.create_user, account.workspace, account.email, password, [account.role], account.display_name
+            )
+        _ensure(report, account.email, account.email, create)
+    if DEMO_WORKSPACE in created_workspaces:
+        report.tickets = _seed_tickets(directory.find_user_by_email("requester@example.com"))
+    return report
+
+
+def _ensure(report: SeedReport, label: str, email: str, create) -> bool:
+    """Run ``create`` unless ``email`` already has a user; True when it created something."""
+    from chalicelib.domain import directory
+
+    # Looking the email up first saves a password hash per account on every restart.
+    if directory.find_user_by_email(email) is not None:
+        report.existing.append(label)
+        return False
+    try:
+        create()
+    except Conflict:
+        report.existing.append(label)
+        return False
+    report.created.append(label)
+    return True
+
+
+def _seed_tickets(requester: dict | None) -> list[str]:
+    from chalicelib.auth.principal import Principal
+    from chalicelib.domain import tickets
+
+    if requester is None:
+        return []
+    actor = Principal(
+        user_id=requester["id"],
+        email=requester.get("email", "requester@example.com"),
+        roles=frozenset({"requester"}),
+        workspaces=(DEMO_WORKSPACE,),
+        display_name=requester.get("display_name", ""),
+    )
+    ids = []
+    for data in DEMO_TICKETS:
+        ticket = tickets.create_ticket(
+            DEMO_WORKSPACE, actor, {**data, "requester_id": requester["id"]}, correlation_id=f"seed-{uuid.uuid4()}"
+        )
+        ids.append(ticket.get("id", ""))
+    return ids
+
+
+if __name__ == "__main__":
+    from infra.local.config import load_local_config
+
+    result = seed(load_local_config().demo_password)
+    print(result.credentials_text())
+    print(f"created: {', '.join(result.created) or 'nothing'}; tickets: {len(result.tickets)}")

@@ -1,0 +1,177 @@
+"""Schemathesis against the real local server: no 5xx, and every response keeps to the document.
+
+Starts ``python -m infra.local.run`` on free ports with its state in a temporary folder, logs in
+as the demo admin, and runs the schemathesis CLI (all phases) with the checks below. Its output
+is the assertion message. The coverage phase sends every case the schema defines (max-examples
+does not bound it); ``MAX_EXAMPLES`` bounds fuzzing and stateful so the run fits a few minutes
+on two cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.contract
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+)
+MAX_EXAMPLES = 10
+DEMO_WORKSPACE = "demo"
+DEMO_ADMIN = "admin@example.com"
+DEMO_PASSWORD = "contract-demo-password"
+STARTUP_TIMEOUT_SECONDS = 120
+STOP_TIMEOUT_SECONDS = 60
+SCHEMATHESIS_TIMEOUT_SECONDS = 600
+
+
+@dataclass
+class LocalServer:
+    process: subprocess.Popen
+    api_url: str
+    log_path: Path
+
+    def log_tail(self, lines: int = 40, width: int = 300) -> str:
+        """The last lines of the server's log, each cut short (fuzzed URLs can be kilobytes long)."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(line[:width] for line in text.splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http(method: str, url: str, body: dict | None = None, timeout: float = 10) -> tuple[int, bytes]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def server_environment(state_dir: Path, api_port: int, emulator_port: int) -> dict:
+    environment = {name: value for name, value in os.environ.items() if name != "AWS_ENDPOINT_URL"}
+    environment.update(
+        PORT=str(api_port),
+        DESKFLOW_EMULATOR_PORT=str(emulator_port),
+        DESKFLOW_STATE_DIR=str(state_dir),
+        DESKFLOW_TABLE_PREFIX="deskflow-contract",
+        DESKFLOW_SEED="1",
+        DESKFLOW_DEMO_PASSWORD=DEMO_PASSWORD,
+        PYTHONUNBUFFERED="1",
+    )
+    return environment
+
+
+def wait_until_healthy(server: LocalServer) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"the local server exited with {server.process.returncode}:\n{server.log_tail()}")
+        try:
+            if http("GET", f"{server.api_url}/health", timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.5)
+    pytest.fail(f"no healthy /health within {STARTUP_TIMEOUT_SECONDS}s:\n{server.log_tail()}")
+
+
+def stop(server: LocalServer) -> None:
+    """Ctrl-C, as a developer stops it; killed only if it does not stop in time."""
+    if server.process.poll() is not None:
+        return
+    server.process.send_signal(signal.SIGINT)
+    try:
+        server.process.wait(STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def local_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("local-server")
+    api_port, emulator_port = free_port(), free_port()
+    log_path = folder / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local.run"],
+            cwd=REPO_ROOT,
+            env=server_environment(folder / "state", api_port, emulator_port),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = LocalServer(process, f"http://127.0.0.1:{api_port}", log_path)
+    try:
+        wait_until_healthy(server)
+        yield server
+    finally:
+        stop(server)
+
+
+def admin_token(server: LocalServer) -> str:
+    status, body = http("POST", f"{server.api_url}/api/v1/auth/login", {"email": DEMO_ADMIN, "password": DEMO_PASSWORD})
+    assert status == 200, f"demo admin login answered {status}: {body[:500]!r}\n{server.log_tail()}"
+    return json.loads(body)["token"]
+
+
+def schemathesis_executable() -> str:
+    for name in ("schemathesis", "st"):
+        candidate = Path(sys.executable).parent / name
+        if candidate.exists():
+            return str(candidate)
+    pytest.fail(f"no schemathesis console script next to {sys.executable}")
+
+
+def schemathesis_command(server: LocalServer, token: str) -> list[str]:
+    return [
+        schemathesis_executable(),
+        "run",
+        f"{server.api_url}/api/v1/openapi",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--header",
+        f"x-workspace-id: {DEMO_WORKSPACE}",
+        "--checks",
+        ",".join(CHECKS),
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--request-timeout",
+        "30",
+        "--no-color",
+    ]
+
+
+def test_schemathesis_finds_no_server_errors_or_contract_violations(local_server, tmp_path):
+    command = schemathesis_command(local_server, admin_token(local_server))
+
+    # cwd: schemathesis keeps its example database and reports in the working directory.
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=SCHEMATHESIS_TIMEOUT_SECONDS)
+
+    assert result.returncode == 0, (
+        f"schemathesis exited with {result.returncode}\n"
+        f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}\n"
+        f"--- local server log (tail) ---\n{local_server.log_tail()}"
+    )

@@ -28,5 +28,5 @@ def create_app(name: str, families: list[str] | None = None) -> Chalice:
     app = Chalice(app_name=name)
     app.api.binary_types = []  # bodies are JSON or text; keep API Gateway from base64-wrapping them
     for family in families or list(FAMILY_MODULES):
-        app.register_blueprint(load_family(family).blueprint)
+        app.register_blueprint(load_family(family).build_blueprint())
     return app

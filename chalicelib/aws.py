@@ -6,6 +6,7 @@ honours ``AWS_ENDPOINT_URL_<SERVICE>`` on its own.
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 import boto3
@@ -14,17 +15,29 @@ from botocore.config import Config
 from chalicelib.settings import get_settings
 
 _CLIENT_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10)
+# PynamoDB's own choice for its DynamoDB client: it validates requests itself.
+_DYNAMODB_CONFIG = _CLIENT_CONFIG.merge(Config(parameter_validation=False))
+
+
+@cache
+def _session():
+    # One session for the process: it caches the service models, so creating clients again is cheap.
+    return boto3.session.Session()
+
+
+_CREATION_LOCK = threading.Lock()  # botocore sessions are not thread-safe while creating clients
 
 
 @cache
 def client(service: str):
     settings = get_settings()
-    return boto3.session.Session().client(
-        service,
-        region_name=settings.region,
-        endpoint_url=settings.endpoint_url,
-        config=_CLIENT_CONFIG,
-    )
+    with _CREATION_LOCK:
+        return _session().client(
+            service,
+            region_name=settings.region,
+            endpoint_url=settings.endpoint_url,
+            config=_DYNAMODB_CONFIG if service == "dynamodb" else _CLIENT_CONFIG,
+        )
 
 
 def sqs():

@@ -75,21 +75,24 @@ def list_tickets(workspace_id: str, query: TicketQuery, limit: int, start_key: d
         page_size=limit + 1,
         last_evaluated_key=start_key,
     )
-    items = []
-    for item in results:
-        items.append(item)
+    items: list = []
+    pages = results.page_iter
+    for page in pages:
+        items += [model.from_raw_data(raw) for raw in page.get("Items", [])]
         if len(items) > limit:
+            return _page_ending_at(items[:limit], dimension, sort)
+        if pages.last_evaluated_key is None:
             break
-        if results.page_iter.total_scanned_count >= MAX_ITEMS_READ:
-            return [_shape(i) for i in items], results.last_evaluated_key
-    if len(items) <= limit:
-        return [_shape(i) for i in items], None
-    items = items[:limit]
+        if pages.total_scanned_count >= MAX_ITEMS_READ:
+            # Sparse matches: stop reading and let the caller continue from here.
+            return [_shape(item) for item in items], pages.last_evaluated_key
+    return [_shape(item) for item in items], None
+
+
+def _page_ending_at(items: list, dimension: str, sort: str):
     last = items[-1]
-    hash_attr = f"{dimension}_key"
-    range_attr = f"{sort}_key"
-    next_key = {name: {"S": getattr(last, name)} for name in ("pk", "sk", hash_attr, range_attr)}
-    return [_shape(i) for i in items], next_key
+    key_names = ("pk", "sk", f"{dimension}_key", f"{sort}_key")
+    return [_shape(item) for item in items], {name: {"S": getattr(last, name)} for name in key_names}
 
 
 def _shape(item) -> dict:

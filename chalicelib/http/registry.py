@@ -47,44 +47,51 @@ def api_routes() -> list[RouteSpec]:
 
 
 class RouteFamily:
-    """A Chalice blueprint for one route family (one Lambda function on AWS)."""
+    """The routes of one family (one Lambda function on AWS).
+
+    Declarations are kept here and a fresh Chalice blueprint is built for every app that serves
+    the family: Chalice mutates a blueprint's route options when registering it, so one blueprint
+    cannot be registered in two apps (``app.py`` and ``functions/<family>_api.py``).
+    """
 
     def __init__(self, family: str):
         self.family = family
-        self.blueprint = Blueprint(f"deskflow.{family}")
-        self._paths_with_preflight: set[str] = set()
+        self._declarations: list[tuple[RouteSpec, object]] = []
+        self._paths: list[str] = []
 
     def route(self, path: str, method: str, **options):
         """Declare ``method path``; options are RouteSpec fields (summary, roles, body, query, ...)."""
-        from chalicelib.http.pipeline import make_view
-
         method = method.upper()
         options.setdefault("idempotent", method in MUTATING_METHODS)
         spec = RouteSpec(family=self.family, path=path, method=method, **options)
 
         def decorator(handler):
             ROUTES.append(spec)
-            view = make_view(self.blueprint, spec, handler)
-            self.blueprint.route(
-                path, methods=[method], content_types=["*/*"], name=f"{self.family}_{spec.operation_id}"
-            )(view)
-            self._add_preflight(path)
+            self._declarations.append((spec, handler))
+            if path not in self._paths:
+                self._paths.append(path)
+                ROUTES.append(
+                    RouteSpec(family=self.family, path=path, method="OPTIONS", auth=False, tenant=False, preflight=True)
+                )
             return handler
 
         return decorator
 
-    def _add_preflight(self, path: str) -> None:
-        from chalicelib.http.pipeline import make_preflight_view
+    def build_blueprint(self) -> Blueprint:
+        from chalicelib.http.pipeline import make_preflight_view, make_view
 
-        if path in self._paths_with_preflight:
-            return
-        self._paths_with_preflight.add(path)
-        spec = RouteSpec(family=self.family, path=path, method="OPTIONS", auth=False, tenant=False, preflight=True)
-        ROUTES.append(spec)
-        view = make_preflight_view(self.blueprint, path)
-        self.blueprint.route(
-            path, methods=["OPTIONS"], content_types=["*/*"], name=f"{self.family}_{spec.operation_id}"
-        )(view)
+        blueprint = Blueprint(f"deskflow.{self.family}")
+        for spec, handler in self._declarations:
+            view = make_view(blueprint, spec, handler)
+            blueprint.route(spec.path, methods=[spec.method], content_types=["*/*"], name=self._view_name(spec))(view)
+        for path in self._paths:
+            preflight = RouteSpec(family=self.family, path=path, method="OPTIONS", preflight=True)
+            view = make_preflight_view(blueprint, path)
+            blueprint.route(path, methods=["OPTIONS"], content_types=["*/*"], name=self._view_name(preflight))(view)
+        return blueprint
+
+    def _view_name(self, spec: RouteSpec) -> str:
+        return f"{self.family}_{spec.operation_id}"
 
 
 def methods_for_path(path: str) -> list[str]:

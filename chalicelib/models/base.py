@@ -1,5 +1,6 @@
 """PynamoDB plumbing: models find their table name, region and endpoint in settings when first
-used (never at import), and transactions go through one connection factory."""
+used (never at import), and every model and transaction talks through the one DynamoDB client
+of ``chalicelib.aws`` (PynamoDB would otherwise build a botocore session per model class)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import Conflict
+from chalicelib import aws
 from chalicelib.settings import get_settings
 
 
@@ -28,12 +29,21 @@ class DeskflowModel(Model):
             cls.Meta.host = settings.endpoint_url
             cls.Meta.region = settings.region
             cls._connection = None
-        return super()._get_connection()
+        table_connection = super()._get_connection()
+        _share_client(table_connection.connection)
+        return table_connection
+
+
+def _share_client(pynamodb_connection: Connection) -> Connection:
+    shared = aws.dynamodb()
+    if pynamodb_connection._client is not shared:
+        pynamodb_connection._client = shared
+    return pynamodb_connection
 
 
 def connection() -> Connection:
     settings = get_settings()
-    return Connection(region=settings.region, host=settings.endpoint_url)
+    return _share_client(Connection(region=settings.region, host=settings.endpoint_url))
 
 
 def transaction() -> TransactWrite:
@@ -44,10 +54,3 @@ def transaction() -> TransactWrite:
 
 def cancellation_codes(error: TransactWriteError) -> list[str]:
     return [reason.code if reason else "None" for reason in (error.cancellation_reasons or [])]
-
-
-def raise_conflict(error: TransactWriteError, message: str) -> None:
-    """Translate a cancelled transaction: a failed condition is a Conflict; anything else re-raises."""
-    if "ConditionalCheckFailed" in cancellation_codes(error) or "TransactionConflict" in cancellation_codes(error):
-        raise Conflict(message) from error
-    raise error

@@ -197,3 +197,24 @@ def test_child_lists_page_with_cursors_too(client, as_role):
 
     assert [c["body_md"] for c in first.json["data"] + second.json["data"]] == ["c0", "c1", "c2"]
     assert second.json["page"]["next_cursor"] is None
+
+
+def test_a_sparse_filter_stops_reading_early_and_the_cursor_finds_the_rest(client, as_role, monkeypatch):
+    from chalicelib.domain import ticket_listing
+
+    monkeypatch.setattr(ticket_listing, "MAX_ITEMS_READ", 5)
+    agent = as_role("agent")
+    open_ticket(client, agent, title="Needle", priority="urgent")
+    for number in range(11):
+        open_ticket(client, agent, title=f"Hay {number}", priority="low")
+
+    first = send(client, "GET", f"{TICKETS}?status=new&priority=urgent&limit=2", agent)
+    found, cursor, requests = titles(first), first.json["page"]["next_cursor"], 1
+    while cursor and requests < 10:
+        response = send(client, "GET", f"{TICKETS}?status=new&priority=urgent&limit=2&cursor={cursor}", agent)
+        found += titles(response)
+        cursor, requests = response.json["page"]["next_cursor"], requests + 1
+
+    assert titles(first) == [] and first.json["page"]["next_cursor"] is not None
+    assert found == ["Needle"]
+    assert cursor is None

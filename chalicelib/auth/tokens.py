@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 import uuid
 
-import jwt
-
 from chalicelib.errors import Unauthorized
 from chalicelib.settings import get_settings
 
 
 def issue_local_token(user_id: str, email: str, roles, workspaces, display_name: str = "") -> str:
+    import jwt  # imported on first use: PyJWT pulls in cryptography, which cold starts need not pay for
+
     settings = get_settings()
     now = int(time.time())
     claims = {
@@ -33,6 +33,8 @@ def issue_local_token(user_id: str, email: str, roles, workspaces, display_name:
 def verify_local_token(token: str) -> dict:
     """Return the claims of a valid local token; raise Unauthorized for anything else
     (``alg: none``, another algorithm, bad signature, expiry, wrong issuer or audience)."""
+    import jwt
+
     settings = get_settings()
     try:
         return jwt.decode(

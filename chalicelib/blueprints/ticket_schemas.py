@@ -62,6 +62,8 @@ ASSIGN = {
 ADD_COMMENT = {
     "type": "object",
     "additionalProperties": False,
+    "anyOf": [{"required": ["body_md"]}, {"required": ["body"]}],
+    "x-anyOf-message": "body_md (or its alias body) is required",
     "properties": {
         "body_md": {"type": "string", "minLength": 1, "maxLength": 50000},
         "body": {"type": "string", "minLength": 1, "maxLength": 50000},

@@ -9,6 +9,7 @@ runs again. Keys are scoped to workspace and caller and expire after ``idempoten
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import time
@@ -27,7 +28,8 @@ IN_FLIGHT_SECONDS = 60
 
 
 def _fingerprint(context) -> str:
-    digest = hashlib.sha256()
+    # Keyed, because bodies may carry passwords: a plain hash stored for a day could be guessed offline.
+    digest = hmac.new(get_settings().cursor_signing_key + b"|idempotency", digestmod=hashlib.sha256)
     for part in (context.method.encode(), context.path.encode(), context.raw_body):
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()

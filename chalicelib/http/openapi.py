@@ -26,6 +26,7 @@ _COMMON_ERRORS = {
     "413": "Body too large",
     "415": "Body is not JSON",
     "422": "Idempotency-Key reused with another body",
+    "503": "Identity provider unavailable",
 }
 
 
@@ -42,7 +43,8 @@ def _parameters(spec: RouteSpec) -> list[dict]:
             "name": "x-correlation-id",
             "in": "header",
             "required": False,
-            "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
+            "description": "Echoed; replaced by a generated id unless it matches ^[A-Za-z0-9._:-]{1,128}$",
+            "schema": {"type": "string"},
         }
     )
     if spec.tenant:

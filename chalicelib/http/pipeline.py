@@ -14,7 +14,6 @@ import uuid
 from chalice import Response
 
 from chalicelib.errors import DeskflowError, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationError
-from chalicelib.http import idempotency
 from chalicelib.http.registry import RouteSpec, methods_for_path
 from chalicelib.http.request import RequestContext
 from chalicelib.http.responses import Reply, error_body, to_json
@@ -110,6 +109,8 @@ def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, co
         multi_query=multi_query,
     )
     if spec.idempotent:
+        from chalicelib.http import idempotency
+
         return idempotency.run_once(context, lambda: _call(handler, context))
     return _call(handler, context)
 

@@ -1,6 +1,6 @@
 """A small JSON Schema subset validator, so the schemas that document a route in OpenAPI are the
 same ones that check its input. Supported: type (incl. lists of types), properties, required,
-additionalProperties (bool), enum, minLength, maxLength, pattern, minimum, maximum, items,
+additionalProperties (bool), anyOf, enum, minLength, maxLength, pattern, minimum, maximum, items,
 maxItems, uniqueItems, maxProperties, format (date-time, email)."""
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _is_type(value, type_name: str) -> bool:
-    if type_name == "integer":
+    if type_name == "integer":  # JSON Schema: 2.0 is an integer, true is not
+        if isinstance(value, float):
+            return value.is_integer()
         return isinstance(value, int) and not isinstance(value, bool)
     if type_name == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -39,6 +41,8 @@ def errors_for(value, schema: dict, path: str = "") -> dict[str, str]:
     if "enum" in schema and not any(value == option and type(value) is type(option) for option in schema["enum"]):
         allowed = ", ".join(str(option) for option in schema["enum"])
         return {where: f"must be one of: {allowed}"}
+    if "anyOf" in schema and not any(not errors_for(value, option, path) for option in schema["anyOf"]):
+        return {where: schema.get("x-anyOf-message", "matches none of the allowed forms")}
     if isinstance(value, str):
         return _string_errors(value, schema, where)
     if isinstance(value, (int, float)) and not isinstance(value, bool):

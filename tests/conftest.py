@@ -105,3 +105,12 @@ def as_role(workspace_id):
         return result
 
     return headers
+
+
+@pytest.fixture
+def cheap_password_hashing(monkeypatch):
+    """Real scrypt at a lower cost, for tests about the directory rather than the hash's strength
+    (tests/unit/test_passwords.py checks the production parameters)."""
+    from chalicelib.auth import passwords
+
+    monkeypatch.setattr(passwords, "SCRYPT_N", 2**10)

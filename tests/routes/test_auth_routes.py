@@ -11,10 +11,11 @@ import uuid
 import jwt
 import pytest
 
-from chalicelib.auth import oidc, passwords
+from chalicelib.auth import oidc
 from chalicelib.domain import directory
 from chalicelib.settings import get_settings
 from tests.conftest import make_token
+from tests.routes.http_helpers import call
 from tests.unit.test_oidc import FakeIdentityProvider, oidc_settings
 
 LOGIN = "/api/v1/auth/login"
@@ -24,19 +25,7 @@ USERS = "/api/v1/users"
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Real scrypt, lower cost: these tests are about the directory, not the hash's strength
-    (tests/unit/test_passwords.py checks the production parameters)."""
-    monkeypatch.setattr(passwords, "SCRYPT_N", 2**10)
-
-
-def call(client, method: str, path: str, headers: dict | None = None, body=None):
-    payload = None if body is None else (body if isinstance(body, str) else json.dumps(body))
-    headers = {"Content-Type": "application/json", **(headers or {})}
-    response = client.http.request(method, path, headers=headers, body=payload)
-    response.json = json.loads(response.body) if response.body else None
-    return response
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def cookie_attributes(set_cookie: str) -> tuple[str, str, dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from tests.routes.ticket_helpers import open_ticket, send
+from tests.routes.http_helpers import open_ticket, send
 
 TICKETS = "/api/v1/tickets"
 

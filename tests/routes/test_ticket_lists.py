@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.routes.ticket_helpers import open_ticket, send
+from tests.routes.http_helpers import open_ticket, send
 
 TICKETS = "/api/v1/tickets"
 

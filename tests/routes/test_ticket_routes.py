@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.routes.ticket_helpers import open_ticket, send
+from tests.routes.http_helpers import open_ticket, send
 
 TICKETS = "/api/v1/tickets"
 

@@ -16,11 +16,7 @@ from chalicelib.settings import get_settings
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Real scrypt, lower cost: these tests are about the directory, not the hash's strength
-    (tests/unit/test_passwords.py checks the production parameters)."""
-    monkeypatch.setattr(passwords, "SCRYPT_N", 2**10)
+pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def _email(label: str = "user") -> str:

@@ -1,15 +1,20 @@
-"""Small helpers shared by the ticket route tests."""
+"""Small helpers shared by the route tests."""
 
 from __future__ import annotations
 
 import json
 
 
-def send(client, method: str, path: str, headers: dict, body=None):
+def call(client, method: str, path: str, headers: dict | None = None, body=None):
+    """One request through chalice's test client; ``response.json`` is the decoded body (or None)."""
     payload = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
+    headers = {"Content-Type": "application/json", **(headers or {})}
     response = client.http.request(method, path, headers=headers, body=payload)
     response.json = json.loads(response.body) if response.body else None
     return response
+
+
+send = call
 
 
 def open_ticket(client, headers: dict, **fields):

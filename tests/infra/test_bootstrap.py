@@ -1,0 +1,87 @@
+"""The bootstrap creates every resource in infra/ and is idempotent (in-process moto, ``aws`` fixture)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib import aws as clients
+from chalicelib.settings import get_settings
+from infra.bootstrap import bootstrap
+from infra.queues import MAX_RECEIVE_COUNT, QUEUES, dlq_name
+from infra.tables import TABLES
+
+VOLATILE_TABLE_FIELDS = {"ItemCount", "TableSizeBytes"}
+
+
+def describe_table(short_name: str) -> dict:
+    dynamodb = clients.dynamodb()
+    table_name = get_settings().table_name(short_name)
+    table = dynamodb.describe_table(TableName=table_name)["Table"]
+    ttl = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    return {**{key: value for key, value in table.items() if key not in VOLATILE_TABLE_FIELDS}, "ttl": ttl}
+
+
+def queue_attributes(queue_name: str) -> dict:
+    sqs = clients.sqs()
+    url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+
+def deployed_state() -> dict:
+    return {
+        "table_names": sorted(clients.dynamodb().list_tables()["TableNames"]),
+        "tables": {name: describe_table(name) for name in TABLES},
+        "queue_urls": sorted(clients.sqs().list_queues().get("QueueUrls", [])),
+        "queues": {
+            name: queue_attributes(get_settings().queue_name(name))
+            for short_name in QUEUES
+            for name in (short_name, dlq_name(short_name))
+        },
+        "buckets": sorted(bucket["Name"] for bucket in clients.s3().list_buckets()["Buckets"]),
+    }
+
+
+def test_second_bootstrap_creates_and_changes_nothing(aws):
+    before = deployed_state()
+
+    report = bootstrap()
+
+    assert report["tables"] == []
+    assert deployed_state() == before
+
+
+@pytest.mark.parametrize("short_name", sorted(TABLES))
+def test_every_table_has_its_indexes_and_ttl(aws, short_name):
+    spec = TABLES[short_name]
+
+    table = describe_table(short_name)
+
+    assert table["KeySchema"] == spec["KeySchema"]
+    indexes = {index["IndexName"]: index["KeySchema"] for index in table.get("GlobalSecondaryIndexes", [])}
+    assert indexes == {index["IndexName"]: index["KeySchema"] for index in spec.get("GlobalSecondaryIndexes", [])}
+    if spec.get("TimeToLiveAttribute"):
+        assert table["ttl"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": spec["TimeToLiveAttribute"]}
+    else:
+        assert table["ttl"]["TimeToLiveStatus"] == "DISABLED"
+    if spec.get("StreamSpecification"):
+        assert table["StreamSpecification"] == spec["StreamSpecification"]
+
+
+@pytest.mark.parametrize("short_name", sorted(QUEUES))
+def test_every_queue_redrives_to_its_dead_letter_queue(aws, short_name):
+    settings = get_settings()
+    dlq_arn = queue_attributes(settings.queue_name(dlq_name(short_name)))["QueueArn"]
+
+    attributes = queue_attributes(settings.queue_name(short_name))
+
+    assert json.loads(attributes["RedrivePolicy"]) == {
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": MAX_RECEIVE_COUNT,
+    }
+    assert int(attributes["VisibilityTimeout"]) == QUEUES[short_name]["visibility_timeout"]
+
+
+def test_files_bucket_exists(aws):
+    clients.s3().head_bucket(Bucket=get_settings().files_bucket)

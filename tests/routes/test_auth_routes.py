@@ -15,8 +15,8 @@ from chalicelib.auth import oidc
 from chalicelib.domain import directory
 from chalicelib.settings import get_settings
 from tests.conftest import make_token
+from tests.oidc_provider import FakeIdentityProvider, oidc_settings
 from tests.routes.http_helpers import call
-from tests.unit.test_oidc import FakeIdentityProvider, oidc_settings
 
 LOGIN = "/api/v1/auth/login"
 LOGOUT = "/api/v1/auth/logout"

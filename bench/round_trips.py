@@ -51,6 +51,14 @@ def _replayable_create(api: BenchApi) -> dict:
     return {"key": key}
 
 
+def _ticket_and_assignee(api: BenchApi) -> dict:
+    """A ticket and a real agent of the workspace (assignees are checked against the directory)."""
+    from chalicelib.domain.directory import create_user
+
+    agent = create_user(api.workspace_id, f"{idempotency_key()}@example.com", "bench-password", ["agent"])
+    return {**_new_ticket(api), "assignee_id": agent["id"]}
+
+
 def _commented_ticket(api: BenchApi) -> dict:
     ticket = _new_ticket(api)
     api.call("POST", f"/api/v1/tickets/{ticket['id']}/comments", body={"body_md": "Looking into it."})
@@ -93,8 +101,8 @@ SCENARIOS = [
     ),
     Scenario(
         "POST /tickets/{id}/assignment",
-        lambda api, t: api.call("POST", _path(t, "/assignment"), body={"assignee_id": "agent-7", "team": "it"}),
-        _new_ticket,
+        lambda api, t: api.call("POST", _path(t, "/assignment"), body={"assignee_id": t["assignee_id"], "team": "it"}),
+        _ticket_and_assignee,
     ),
     Scenario(
         "POST /tickets/{id}/comments",

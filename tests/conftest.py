@@ -114,3 +114,15 @@ def cheap_password_hashing(monkeypatch):
     from chalicelib.auth import passwords
 
     monkeypatch.setattr(passwords, "SCRYPT_N", 2**10)
+
+
+@pytest.fixture
+def member(aws, workspace_id, cheap_password_hashing):
+    """``member("agent")`` → the id of a real directory user with that role in the test workspace."""
+    from chalicelib.domain.directory import create_user
+
+    def create(role: str, workspace: str | None = None) -> str:
+        email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
+        return create_user(workspace or workspace_id, email, "correct horse battery", [role])["id"]
+
+    return create

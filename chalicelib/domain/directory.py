@@ -473,3 +473,9 @@ def ensure_membership(
         stamp,
     )
     return store.put_if_absent(record)
+
+
+def member_roles(workspace_id: str, user_id: str) -> frozenset[str]:
+    """The roles ``user_id`` holds in ``workspace_id`` (empty when not a member)."""
+    membership = store.get_membership(workspace_id, user_id)
+    return frozenset(membership.roles) if membership else frozenset()

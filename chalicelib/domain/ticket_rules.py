@@ -46,6 +46,8 @@ _PRIORITY_ALIASES = {
 }
 PRIORITY_INPUTS = [*PRIORITIES, "P1", "P2", "P3", "P4", "p1", "p2", "p3", "p4", "1", "2", "3", "4", 1, 2, 3, 4]
 
+STAFF_ROLES = frozenset({ADMIN, AGENT})
+
 TICKET_CLASSES = ("incident", "service_request", "change", "problem")
 
 STAFF_EDITABLE_FIELDS = (
@@ -79,7 +81,7 @@ def normalize_priority(value) -> str:
 
 
 def is_staff(actor: Principal) -> bool:
-    return actor.has_any_role({ADMIN, AGENT})
+    return actor.has_any_role(STAFF_ROLES)
 
 
 def check_transition(actor: Principal, current: str, target: str) -> None:

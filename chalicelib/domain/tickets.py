@@ -17,6 +17,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.auth.principal import Principal
 from chalicelib.auth.roles import ADMIN
 from chalicelib.clock import now_iso
+from chalicelib.domain import directory
 from chalicelib.domain import ticket_rules as rules
 from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_records import (
@@ -148,7 +149,7 @@ def update_ticket(
     if "status" in data:
         _apply_status(change, data["status"], data.get("reason"))
     if "assignee_id" in data:
-        change.set("assignee_id", data["assignee_id"])
+        change.set("assignee_id", _checked_assignee(workspace_id, data["assignee_id"]))
     if not change.changed:
         return to_public(ticket)
     change.emit("ticket.updated", {"changes": change.changed})
@@ -190,7 +191,7 @@ def assign_ticket(
     ticket = _load_visible(workspace_id, actor, ticket_ref)
     _check_version(ticket, expected_version)
     change = _Change(ticket, actor, correlation_id)
-    change.set("assignee_id", assignee_id)
+    change.set("assignee_id", _checked_assignee(workspace_id, assignee_id))
     if team is not None:
         change.set("team", team)
     if not change.changed:
@@ -329,6 +330,17 @@ def _normalized(name: str, value):
     if name == "custom_fields":
         _custom_fields_text(value)
     return value
+
+
+def _checked_assignee(workspace_id: str, assignee_id: str | None) -> str | None:
+    """Tickets go to the workspace's agents and admins only (None unassigns)."""
+    if assignee_id is not None and not directory.member_roles(workspace_id, assignee_id) & rules.STAFF_ROLES:
+        raise ValidationError(
+            "the assignee must be an agent or admin of this workspace",
+            details={"assignee_id": "is not an agent or admin of this workspace"},
+            code="assignee_invalid",
+        )
+    return assignee_id
 
 
 def _require_title(title: str) -> None:

@@ -187,6 +187,13 @@ def get_workspace(workspace_id: str) -> WorkspaceRecord | None:
         return None
 
 
+def get_membership(workspace_id: str, user_id: str) -> MembershipRecord | None:
+    try:
+        return MembershipRecord.get(user_pk(user_id), membership_sk(workspace_id))
+    except MembershipRecord.DoesNotExist:
+        return None
+
+
 def memberships_of(user_id: str) -> list[MembershipRecord]:
     return list(MembershipRecord.query(user_pk(user_id), MembershipRecord.sk.startswith("MEMBER#")))
 

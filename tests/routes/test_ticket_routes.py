@@ -278,16 +278,36 @@ def test_setting_the_current_status_again_changes_nothing(client, as_role):
     assert response.json["version"] == 1
 
 
-def test_assignment_sets_assignee_and_team_and_null_unassigns(client, as_role):
+def test_assignment_sets_assignee_and_team_and_null_unassigns(client, as_role, member):
     agent = as_role("agent")
+    colleague = member("agent")
     ticket = open_ticket(client, agent)
     path = f"{TICKETS}/{ticket['id']}/assignment"
 
-    assigned = send(client, "POST", path, agent, {"assignee_id": "agent-2", "team": "plumbing"})
+    assigned = send(client, "POST", path, agent, {"assignee_id": colleague, "team": "plumbing"})
     unassigned = send(client, "POST", path, agent, {"assignee_id": None})
 
-    assert (assigned.json["assignee_id"], assigned.json["team"]) == ("agent-2", "plumbing")
+    assert (assigned.json["assignee_id"], assigned.json["team"]) == (colleague, "plumbing")
     assert unassigned.json["assignee_id"] is None
+
+
+@pytest.mark.parametrize("who", ["nobody", "requester", "viewer", "agent elsewhere"])
+def test_tickets_are_assigned_only_to_agents_and_admins_of_the_workspace(client, as_role, member, who):
+    agent = as_role("agent")
+    ticket = open_ticket(client, agent)
+    assignee = {
+        "nobody": "no-such-user",
+        "requester": member("requester"),
+        "viewer": member("viewer"),
+        "agent elsewhere": member("agent", workspace="elsewhere-ws"),
+    }[who]
+
+    via_assignment = send(client, "POST", f"{TICKETS}/{ticket['id']}/assignment", agent, {"assignee_id": assignee})
+    via_patch = send(client, "PATCH", f"{TICKETS}/{ticket['id']}", agent, {"assignee_id": assignee})
+
+    for response in (via_assignment, via_patch):
+        assert (response.status_code, response.json["code"]) == (400, "assignee_invalid")
+    assert send(client, "GET", f"{TICKETS}/{ticket['id']}", agent).json["version"] == 1
 
 
 def test_requesters_cannot_assign_tickets(client, as_role):
@@ -360,13 +380,13 @@ def test_only_admins_delete_and_a_deleted_ticket_is_gone_from_reads_and_lists(cl
     assert send(client, "GET", TICKETS, admin).json["data"] == []
 
 
-def test_every_change_writes_its_outbox_event_with_the_correlation_id(client, as_role):
+def test_every_change_writes_its_outbox_event_with_the_correlation_id(client, as_role, member):
     from chalicelib.domain.events import envelope
     from chalicelib.models.events import EventItem
 
     agent = as_role("agent", **{"x-correlation-id": "trace-123"})
     ticket = open_ticket(client, agent)
-    send(client, "POST", f"{TICKETS}/{ticket['id']}/assignment", agent, {"assignee_id": "a-1"})
+    send(client, "POST", f"{TICKETS}/{ticket['id']}/assignment", agent, {"assignee_id": member("agent")})
     send(client, "POST", f"{TICKETS}/{ticket['id']}/status", agent, {"status": "open"})
     send(client, "POST", f"{TICKETS}/{ticket['id']}/comments", agent, {"body_md": "hi"})
     send(client, "PATCH", f"{TICKETS}/{ticket['id']}", agent, {"title": "New title"})

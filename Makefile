@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format infra-check unit bootstrap reset template bench clean
+.PHONY: run test lint format infra-check integration contract bootstrap reset template bench clean venv
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,17 @@ reset:
 ## make test: lint, infrastructure checks and the whole pytest suite
 test: $(STAMP) lint
 	$(PY) -m pytest -n 2 --dist loadfile
+
+## make infra-check: cfn-lint, SAM transform, route parity, bootstrap, statelint
+infra-check: $(STAMP)
+	$(PY) -m pytest tests/infra
+
+## make integration / make contract: the real local stack over HTTP; schemathesis against it
+integration: $(STAMP)
+	$(PY) -m pytest -m integration
+
+contract: $(STAMP)
+	$(PY) -m pytest -m contract
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

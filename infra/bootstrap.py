@@ -53,13 +53,12 @@ def ensure_queues() -> list[str]:
         }
         name = settings.queue_name(short_name)
         try:
-            sqs.create_queue(QueueName=name, Attributes=attributes)
-        except ClientError as error:  # exists with other attributes: bring it in line
-            if error.response["Error"]["Code"] not in {"QueueAlreadyExists", "QueueNameExists"}:
-                raise
             url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
-        created.append(name)
+        except ClientError:
+            sqs.create_queue(QueueName=name, Attributes=attributes)
+            created.append(name)
+            continue
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)  # exists: keep its settings in line
     return created
 
 

@@ -48,7 +48,7 @@ def test_second_bootstrap_creates_and_changes_nothing(aws):
 
     report = bootstrap()
 
-    assert report["tables"] == []
+    assert (report["tables"], report["queues"]) == ([], [])
     assert deployed_state() == before
 
 

@@ -58,8 +58,19 @@ def ensure_queues() -> list[str]:
             sqs.create_queue(QueueName=name, Attributes=attributes)
             created.append(name)
             continue
-        sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)  # exists: keep its settings in line
+        current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(attributes))["Attributes"]
+        if _queue_settings(current) != _queue_settings(attributes):  # exists with other settings: bring in line
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
     return created
+
+
+def _queue_settings(attributes: dict) -> tuple:
+    redrive = json.loads(attributes.get("RedrivePolicy", "{}"))
+    return (
+        str(attributes.get("VisibilityTimeout")),
+        redrive.get("deadLetterTargetArn"),
+        str(redrive.get("maxReceiveCount")),
+    )
 
 
 def ensure_bucket() -> str:

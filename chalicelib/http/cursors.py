@@ -41,9 +41,10 @@ def decode_cursor(cursor: str, scope: str) -> dict:
     try:
         payload_text, signature = cursor.split(".", 1)
         payload = _unb64(payload_text)
-    except (ValueError, UnicodeEncodeError):
+        signature_bytes = signature.encode("ascii")  # compare_digest refuses non-ASCII text with a TypeError
+    except ValueError:  # includes binascii.Error and UnicodeError
         raise invalid from None
-    if not hmac.compare_digest(signature, _sign(payload)):
+    if not hmac.compare_digest(signature_bytes, _sign(payload).encode()):
         raise invalid
     try:
         decoded = json.loads(payload)

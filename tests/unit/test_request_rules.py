@@ -47,6 +47,14 @@ def test_a_cursor_round_trips_within_its_scope_only(aws):
         decode_cursor(cursor, "scope-2")
 
 
+@pytest.mark.parametrize("garbage", [".\U000f0ba5", "é.é", "\ud800.x", "", ".", "abc"])
+def test_a_garbage_cursor_is_refused_as_invalid_whatever_its_characters(aws, garbage):
+    from chalicelib.http.cursors import decode_cursor
+
+    with pytest.raises(ValidationError):
+        decode_cursor(garbage, "scope-1")
+
+
 def test_a_missing_required_setting_fails_at_start_naming_it():
     from chalicelib.settings import ConfigurationError, load_settings
 

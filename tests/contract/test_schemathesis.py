@@ -33,7 +33,7 @@ CHECKS = (
     "response_schema_conformance",
     "response_headers_conformance",
 )
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 25
 DEMO_WORKSPACE = "demo"
 DEMO_ADMIN = "admin@example.com"
 DEMO_PASSWORD = "contract-demo-password"

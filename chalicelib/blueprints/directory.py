@@ -29,6 +29,8 @@ LOGIN_BODY = {
     "type": "object",
     "additionalProperties": False,
     "required": ["password"],
+    "anyOf": [{"required": ["email"]}, {"required": ["username"]}],
+    "x-anyOf-message": "email (or its alias username) is required",
     "properties": {
         "email": {"type": "string", "minLength": 1, "maxLength": directory.EMAIL_MAX},
         "username": {

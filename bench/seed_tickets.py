@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.clock import format_time
 from chalicelib.domain.ticket_records import set_index_keys, tag_entries
 from chalicelib.domain.ticket_rules import PRIORITIES, STATUSES
-from chalicelib.domain.tickets import FIRST_NUMBER
-from chalicelib.models.tickets import SequenceItem, TicketItem, TicketNumberItem, ticket_pk
+from chalicelib.domain.tickets import FIRST_NUMBER, new_ticket_item
+from chalicelib.models.tickets import SequenceItem, TicketItem, TicketNumberItem
 
 SEED_START = datetime(2025, 1, 1, tzinfo=UTC)
 SECONDS_BETWEEN_TICKETS = 37
@@ -66,36 +66,20 @@ def profile_for(index: int) -> TicketProfile:
 
 def build_ticket_items(workspace_id: str, number: int, ticket_id: str, created_at: str, profile: TicketProfile):
     """The ticket, its number item and its tag entries, as ``create_ticket`` shapes them."""
-    resolved_at = created_at if profile.status in {"resolved", "closed"} else None
-    ticket = TicketItem(
-        pk=ticket_pk(workspace_id, ticket_id),
-        sk="TICKET",
-        id=ticket_id,
-        workspace_id=workspace_id,
-        number=number,
-        title=f"Seeded ticket {number}",
-        description="",
-        status=profile.status,
-        priority=profile.priority,
-        urgency=None,
-        category=profile.category,
-        subcategory=None,
-        ticket_class="incident",
-        requester_id=profile.requester_id,
-        assignee_id=profile.assignee_id,
-        team=profile.team,
-        building_id=None,
-        apartment_id=None,
-        source="api",
-        tags=list(profile.tags),
-        custom_fields="{}",
-        created_by=profile.requester_id,
-        updated_by=profile.requester_id,
-        created_at=created_at,
-        updated_at=created_at,
-        resolved_at=resolved_at,
-        closed_at=created_at if profile.status == "closed" else None,
-    )
+    fields = {
+        "title": f"Seeded ticket {number}",
+        "priority": profile.priority,
+        "category": profile.category,
+        "team": profile.team,
+        "tags": profile.tags,
+        "requester_id": profile.requester_id,
+    }
+    ticket = new_ticket_item(workspace_id, ticket_id, profile.requester_id, fields, created_at, number=number)
+    # Where the ticket has got to since (status and assignment change after creation).
+    ticket.status = profile.status
+    ticket.assignee_id = profile.assignee_id
+    ticket.resolved_at = created_at if profile.status in {"resolved", "closed"} else None
+    ticket.closed_at = created_at if profile.status == "closed" else None
     set_index_keys(ticket)
     tags = tag_entries(ticket)  # before the version is set: the snapshot carries version 1
     ticket.version = 1

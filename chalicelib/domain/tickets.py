@@ -85,9 +85,23 @@ def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_i
     requester_id = data.get("requester_id") or actor.user_id
     if not rules.is_staff(actor) and requester_id != actor.user_id:
         raise Forbidden("requesters can only open tickets for themselves", code="requester_mismatch")
-    number = _next_ticket_number(workspace_id)
-    ticket_id = str(uuid.uuid4())
     at = now_iso()
+    ticket = new_ticket_item(workspace_id, str(uuid.uuid4()), actor.user_id, {**data, "requester_id": requester_id}, at)
+    ticket.number = number = _next_ticket_number(workspace_id)  # only once the input is known to be good
+    set_index_keys(ticket)
+    change = _Change(ticket, actor, correlation_id, at=at)
+    change.history.append(history_row(ticket, actor.user_id, at, "ticket", None, "created", correlation_id))
+    change.emit("ticket.created", {"ticket": {**to_public(ticket), "version": 1}})
+    number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket.id)
+    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist())])
+    return to_public(ticket)
+
+
+def new_ticket_item(
+    workspace_id: str, ticket_id: str, actor_id: str, data: dict, at: str, number: int | None = None
+) -> TicketItem:
+    """A new ticket (status ``new``, unassigned) from create-ticket input; not saved, not indexed yet.
+    Raises ValidationError for input the schema cannot catch (a blank title, oversized custom fields)."""
     ticket = TicketItem(
         pk=ticket_pk(workspace_id, ticket_id),
         sk="TICKET",
@@ -102,7 +116,7 @@ def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_i
         category=data.get("category"),
         subcategory=data.get("subcategory"),
         ticket_class=data.get("ticket_class") or "incident",
-        requester_id=requester_id,
+        requester_id=data["requester_id"],
         assignee_id=None,
         team=data.get("team"),
         building_id=data.get("building_id"),
@@ -110,19 +124,13 @@ def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_i
         source=data.get("source") or "api",
         tags=_clean_tags(data.get("tags") or []),
         custom_fields=_custom_fields_text(data.get("custom_fields", data.get("custom_json")) or {}),
-        created_by=actor.user_id,
-        updated_by=actor.user_id,
+        created_by=actor_id,
+        updated_by=actor_id,
         created_at=at,
         updated_at=at,
     )
     _require_title(ticket.title)
-    set_index_keys(ticket)
-    change = _Change(ticket, actor, correlation_id, at=at)
-    change.history.append(history_row(ticket, actor.user_id, at, "ticket", None, "created", correlation_id))
-    change.emit("ticket.created", {"ticket": {**to_public(ticket), "version": 1}})
-    number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket_id)
-    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist())])
-    return to_public(ticket)
+    return ticket
 
 
 def get_ticket(workspace_id: str, actor: Principal, ticket_ref: str) -> dict:

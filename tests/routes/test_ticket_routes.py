@@ -403,3 +403,13 @@ def test_every_change_writes_its_outbox_event_with_the_correlation_id(client, as
     assert {e["correlation_id"] for e in events} == {"trace-123"}
     assert all(e["subject"] == {"type": "ticket", "id": ticket["id"]} for e in events)
     assert events[2]["data"] == {"from": "new", "to": "open", "reason": None}
+
+
+def test_refused_input_does_not_spend_a_ticket_number(client, as_role):
+    agent = as_role("agent")
+    send(client, "POST", TICKETS, agent, {"title": "   "})
+    send(client, "POST", TICKETS, agent, {"title": "x", "custom_fields": {"blob": "y" * 20000}})
+
+    ticket = open_ticket(client, agent)
+
+    assert ticket["number"] == "DF-1001"

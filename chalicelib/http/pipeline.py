@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 
 from chalice import Response
@@ -69,6 +70,7 @@ def handle(spec: RouteSpec, handler, request, path_params: dict) -> Response:
     correlation_id = _correlation_id(headers)
     logger = get_logger()
     logger.append_keys(correlation_id=correlation_id, route=f"{spec.method} {spec.path}")
+    started = time.perf_counter()
     try:
         reply = _run(spec, handler, request, headers, path_params, correlation_id)
     except DeskflowError as error:
@@ -76,8 +78,11 @@ def handle(spec: RouteSpec, handler, request, path_params: dict) -> Response:
     except Exception:  # the last line of defence: log it whole, answer without internals
         logger.exception("unhandled error")
         reply = Reply(error_body("internal error", "internal_error"), status=500)
-    finally:
-        logger.remove_keys(["route"])
+    logger.info(
+        "request handled",
+        extra={"status": reply.status, "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+    )
+    logger.remove_keys(["route"])
     return _to_response(reply, headers, correlation_id, spec)
 
 

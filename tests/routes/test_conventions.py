@@ -176,3 +176,18 @@ def test_an_oversized_path_parameter_is_a_400(client, as_role):
 
     assert response.status_code == 400
     assert "ticket_id" in response.json["details"]
+
+
+def test_every_request_is_logged_as_json_with_its_correlation_id(client, as_role, capsys, env, request):
+    from chalicelib.logs import get_logger
+
+    env.set(LOG_LEVEL="INFO")
+    get_logger.cache_clear()
+    request.addfinalizer(lambda: (get_logger.cache_clear(), get_logger()))  # back to the suite's quiet level
+
+    send(client, "GET", TICKETS, as_role("agent", **{"x-correlation-id": "trace-log-1"}))
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("message") == "request handled"]
+    assert access[-1]["correlation_id"] == "trace-log-1"
+    assert (access[-1]["route"], access[-1]["status"]) == ("GET /api/v1/tickets", 200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 
@@ -178,16 +179,19 @@ def test_an_oversized_path_parameter_is_a_400(client, as_role):
     assert "ticket_id" in response.json["details"]
 
 
-def test_every_request_is_logged_as_json_with_its_correlation_id(client, as_role, capsys, env, request):
-    from chalicelib.logs import get_logger
+def test_every_request_is_logged_as_json_with_its_correlation_id(client, as_role, monkeypatch):
+    from aws_lambda_powertools import Logger
 
-    env.set(LOG_LEVEL="INFO")
-    get_logger.cache_clear()
-    request.addfinalizer(lambda: (get_logger.cache_clear(), get_logger()))  # back to the suite's quiet level
+    from chalicelib.http import pipeline
+
+    stream = io.StringIO()
+    logger = Logger(service=f"deskflow-test-{uuid.uuid4().hex[:6]}", level="INFO", stream=stream)
+    monkeypatch.setattr(pipeline, "get_logger", lambda: logger)
 
     send(client, "GET", TICKETS, as_role("agent", **{"x-correlation-id": "trace-log-1"}))
 
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    access = [line for line in lines if line.get("message") == "request handled"]
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = [line for line in lines if line["message"] == "request handled"]
     assert access[-1]["correlation_id"] == "trace-log-1"
     assert (access[-1]["route"], access[-1]["status"]) == ("GET /api/v1/tickets", 200)
+    assert access[-1]["duration_ms"] >= 0

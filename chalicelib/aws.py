@@ -52,14 +52,6 @@ def dynamodb():
     return client("dynamodb")
 
 
-def stepfunctions():
-    return client("stepfunctions")
-
-
-def events():
-    return client("events")
-
-
 @cache
 def queue_url(short_name: str) -> str:
     name = get_settings().queue_name(short_name)

@@ -35,11 +35,6 @@ class NotFound(DeskflowError):
     code = "not_found"
 
 
-class MethodNotAllowed(DeskflowError):
-    status = 405
-    code = "method_not_allowed"
-
-
 class Conflict(DeskflowError):
     status = 409
     code = "conflict"

@@ -7,7 +7,7 @@ environment call ``get_settings.cache_clear()`` (the ``reset_settings`` helper d
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 
@@ -51,7 +51,6 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     bucket_name: str | None = None
     log_level: str = "INFO"
-    extra: dict = field(default_factory=dict)
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}-{short_name}"

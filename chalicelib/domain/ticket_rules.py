@@ -20,7 +20,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "closed": frozenset(),
     "cancelled": frozenset(),
 }
-TERMINAL_STATUSES = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
 
 # What a requester may do to their own ticket: answer, reopen, withdraw.
 REQUESTER_TRANSITIONS: dict[str, frozenset[str]] = {

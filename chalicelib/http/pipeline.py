@@ -98,7 +98,7 @@ def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, co
     if spec.roles is not None and not principal.has_any_role(spec.roles):
         raise Forbidden("your role does not allow this action", code="role_forbidden")
     _check_path_params(path_params)
-    query, multi_query = _query(spec, request)
+    query = _query(spec, request)
     body = _body(spec, raw_body, headers)
     context = RequestContext(
         method=spec.method,
@@ -111,7 +111,6 @@ def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, co
         correlation_id=correlation_id,
         principal=principal,
         workspace_id=workspace_id,
-        multi_query=multi_query,
     )
     if spec.idempotent:
         from chalicelib.http import idempotency
@@ -165,11 +164,8 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def _query(spec: RouteSpec, request) -> tuple[dict, dict]:
+def _query(spec: RouteSpec, request) -> dict:
     raw = dict(request.query_params or {})
-    multi = {}
-    if hasattr(request.query_params, "getlist"):
-        multi = {name: request.query_params.getlist(name) for name in raw}
     values: dict = {}
     errors: dict[str, str] = {}
     for name, schema in spec.query.items():
@@ -186,7 +182,7 @@ def _query(spec: RouteSpec, request) -> tuple[dict, dict]:
         values[name] = value
     if errors:
         raise ValidationError("query parameters are invalid", details=errors)
-    return values, multi
+    return values
 
 
 _INVALID = object()

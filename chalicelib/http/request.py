@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import PreconditionFailed
@@ -27,7 +27,6 @@ class RequestContext:
     correlation_id: str
     principal: Principal | None = None
     workspace_id: str | None = None
-    multi_query: dict = field(default_factory=dict)
 
     def expected_version(self) -> int | None:
         """The version ``If-Match`` names (None when absent or ``*``); a malformed tag cannot match."""

@@ -15,10 +15,6 @@ class Reply:
     etag: str | None = None
 
 
-def created(body: object, etag: str | None = None) -> Reply:
-    return Reply(body, status=201, etag=etag)
-
-
 def no_content() -> Reply:
     return Reply(None, status=204)
 

@@ -58,7 +58,7 @@ def test_embedded_emulator_listens_on_loopback_and_points_the_process_at_it(emul
 
 
 def test_step_functions_really_execute_service_integrations_on_the_embedded_emulator(emulator):
-    sqs, sfn = aws_clients.sqs(), aws_clients.stepfunctions()
+    sqs, sfn = aws_clients.sqs(), aws_clients.client("stepfunctions")
     queue_url = sqs.create_queue(QueueName="sfn-target")["QueueUrl"]
     definition = {
         "StartAt": "Notify",

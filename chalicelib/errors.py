@@ -7,10 +7,11 @@ class DeskflowError(Exception):
     status = 500
     code = "internal_error"
 
-    def __init__(self, message: str, *, details: dict | None = None, code: str | None = None):
+    def __init__(self, message: str, *, details: dict | None = None, code: str | None = None, headers=None):
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        self.headers = headers or {}
         if code:
             self.code = code
 
@@ -58,3 +59,8 @@ class UnprocessableEntity(DeskflowError):
 class UnsupportedMediaType(DeskflowError):
     status = 415
     code = "unsupported_media_type"
+
+
+class TooManyRequests(DeskflowError):
+    status = 429
+    code = "too_many_requests"

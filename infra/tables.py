@@ -69,7 +69,7 @@ TABLES: dict[str, dict] = {
             for sort in TICKET_SORTS
         ],
     ),
-    "directory": _table("directory", _pk_sk(), [_gsi("by-workspace", "member_key", "email_key")]),
+    "directory": _table("directory", _pk_sk(), [_gsi("by-workspace", "member_key", "email_key")], ttl="expires_at"),
     "events": _table(
         "events",
         _pk_sk(),

@@ -16,6 +16,7 @@ from chalicelib.auth import passwords
 from chalicelib.auth.roles import ADMIN, AGENT, PLATFORM_ADMIN, REQUESTER, VIEWER
 from chalicelib.auth.tokens import issue_local_token
 from chalicelib.clock import now_iso
+from chalicelib.domain import login_throttle
 from chalicelib.errors import NotFound, PreconditionFailed, Unauthorized, ValidationError
 from chalicelib.models import directory as store
 from chalicelib.models.directory import EmailClaim, MembershipRecord, UserRecord, WorkspaceRecord
@@ -347,7 +348,8 @@ def login(email: str, password: str) -> dict:
 
     Returns ``{"token", "expires_in", "user"}``. The token carries sub, email, name, roles and
     workspaces (the user's workspace; none for a platform admin). NotFound ``local_login_disabled``
-    when the deployment signs in through OIDC; Unauthorized ``invalid_credentials`` otherwise.
+    when the deployment signs in through OIDC; Unauthorized ``invalid_credentials`` otherwise;
+    TooManyRequests ``login_locked`` after repeated failures (see ``login_throttle``).
     """
     settings = get_settings()
     if settings.auth_mode != "local":
@@ -355,7 +357,14 @@ def login(email: str, password: str) -> dict:
             "password login is not available: this deployment signs in through its identity provider (OIDC)",
             code="local_login_disabled",
         )
-    user = verify_credentials(email, password)
+    recent_failures = login_throttle.check_allowed(email)
+    try:
+        user = verify_credentials(email, password)
+    except Unauthorized:
+        login_throttle.record_failure(email)
+        raise
+    if recent_failures:
+        login_throttle.clear(email)
     workspaces = [user["workspace_id"]] if user["workspace_id"] else []
     token = issue_local_token(user["id"], user["email"], user["roles"], workspaces, display_name=user["display_name"])
     return {"token": token, "expires_in": settings.token_ttl_seconds, "user": session_user(user)}

@@ -26,6 +26,7 @@ _COMMON_ERRORS = {
     "413": "Body too large",
     "415": "Body is not JSON",
     "422": "Idempotency-Key reused with another body",
+    "429": "Too many attempts; see Retry-After",
     "503": "Identity provider unavailable",
 }
 

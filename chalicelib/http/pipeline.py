@@ -74,7 +74,7 @@ def handle(spec: RouteSpec, handler, request, path_params: dict) -> Response:
     try:
         reply = _run(spec, handler, request, headers, path_params, correlation_id)
     except DeskflowError as error:
-        reply = Reply(error_body(error.message, error.code, error.details), status=error.status)
+        reply = Reply(error_body(error.message, error.code, error.details), status=error.status, headers=error.headers)
     except Exception:  # the last line of defence: log it whole, answer without internals
         logger.exception("unhandled error")
         reply = Reply(error_body("internal error", "internal_error"), status=500)

@@ -423,3 +423,35 @@ def test_oidc_mode_refuses_a_token_for_another_audience(client, identity_provide
     token = identity_provider.token(aud="some-other-api")
 
     assert call(client, "GET", ME, headers=bearer(token)).status_code == 401
+
+
+def test_repeated_failed_logins_lock_the_account_for_a_while_known_or_not(client, monkeypatch):
+    from chalicelib.domain import directory, login_throttle
+
+    monkeypatch.setattr(login_throttle, "MAX_FAILURES", 3)
+    email = f"lockme-{uuid.uuid4().hex[:6]}@example.com"
+    directory.create_user("lock-ws", email, "right-password", ["agent"])
+    for _ in range(3):
+        assert call(client, "POST", LOGIN, body={"email": email, "password": "wrong"}).status_code == 401
+
+    locked = call(client, "POST", LOGIN, body={"email": email, "password": "right-password"})
+    unknown = [call(client, "POST", LOGIN, body={"email": "ghost@example.com", "password": "x"}) for _ in range(4)]
+
+    assert (locked.status_code, locked.json["code"]) == (429, "login_locked")
+    assert 0 < int(locked.headers["Retry-After"]) <= login_throttle.WINDOW_SECONDS
+    assert [response.status_code for response in unknown] == [401, 401, 401, 429]
+
+
+def test_a_successful_login_clears_earlier_failures(client, monkeypatch):
+    from chalicelib.domain import directory, login_throttle
+
+    monkeypatch.setattr(login_throttle, "MAX_FAILURES", 3)
+    email = f"forgetful-{uuid.uuid4().hex[:6]}@example.com"
+    directory.create_user("lock-ws", email, "right-password", ["agent"])
+    for _ in range(2):
+        call(client, "POST", LOGIN, body={"email": email, "password": "wrong"})
+    call(client, "POST", LOGIN, body={"email": email, "password": "right-password"})
+
+    after = [call(client, "POST", LOGIN, body={"email": email, "password": "wrong"}) for _ in range(2)]
+
+    assert [response.status_code for response in after] == [401, 401]

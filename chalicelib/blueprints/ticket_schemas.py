@@ -42,6 +42,7 @@ UPDATE_TICKET = {
         "status": {"enum": list(STATUSES)},
         "reason": {"type": "string", "maxLength": 1000},
         "assignee_id": _NULLABLE_ID,
+        "custom_json": {"type": "object", "maxProperties": 50},
     },
 }
 

@@ -82,6 +82,7 @@ def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_i
     ``data`` uses the public field names (priority accepts P1–P4 and 1–4). Raises
     ValidationError for bad values and Forbidden when a requester names someone else.
     """
+    data = _resolve_aliases(data)
     requester_id = data.get("requester_id") or actor.user_id
     if not rules.is_staff(actor) and requester_id != actor.user_id:
         raise Forbidden("requesters can only open tickets for themselves", code="requester_mismatch")
@@ -123,7 +124,7 @@ def new_ticket_item(
         apartment_id=data.get("apartment_id"),
         source=data.get("source") or "api",
         tags=_clean_tags(data.get("tags") or []),
-        custom_fields=_custom_fields_text(data.get("custom_fields", data.get("custom_json")) or {}),
+        custom_fields=_custom_fields_text(data.get("custom_fields") or {}),
         created_by=actor_id,
         updated_by=actor_id,
         created_at=at,
@@ -142,6 +143,7 @@ def update_ticket(
     workspace_id: str, actor: Principal, ticket_ref: str, data: dict, correlation_id: str | None, expected_version=None
 ) -> dict:
     """Change any editable fields (and status/assignee, under their own rules) in one write."""
+    data = _resolve_aliases(data)
     ticket = _load_visible(workspace_id, actor, ticket_ref)
     _check_version(ticket, expected_version)
     allowed = rules.STAFF_EDITABLE_FIELDS if rules.is_staff(actor) else rules.REQUESTER_EDITABLE_FIELDS
@@ -349,6 +351,17 @@ def _checked_assignee(workspace_id: str, assignee_id: str | None) -> str | None:
             code="assignee_invalid",
         )
     return assignee_id
+
+
+def _resolve_aliases(data: dict) -> dict:
+    """Seed 002 clients send ``custom_json``; it means ``custom_fields`` (both at once is ambiguous)."""
+    if "custom_json" not in data:
+        return data
+    if "custom_fields" in data:
+        raise ValidationError("give custom_fields or custom_json, not both", details={"custom_json": "conflicts"})
+    data = dict(data)
+    data["custom_fields"] = data.pop("custom_json")
+    return data
 
 
 def _require_title(title: str) -> None:

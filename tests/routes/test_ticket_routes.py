@@ -413,3 +413,15 @@ def test_refused_input_does_not_spend_a_ticket_number(client, as_role):
     ticket = open_ticket(client, agent)
 
     assert ticket["number"] == "DF-1001"
+
+
+def test_custom_json_is_accepted_as_an_alias_of_custom_fields(client, as_role):
+    agent = as_role("agent")
+    ticket = open_ticket(client, agent, custom_json={"floor": 3})
+
+    patched = send(client, "PATCH", f"{TICKETS}/{ticket['id']}", agent, {"custom_json": {"floor": 4}})
+    both = send(client, "PATCH", f"{TICKETS}/{ticket['id']}", agent, {"custom_json": {}, "custom_fields": {}})
+
+    assert ticket["custom_fields"] == {"floor": 3}
+    assert patched.json["custom_fields"] == {"floor": 4}
+    assert both.status_code == 400

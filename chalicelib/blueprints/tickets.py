@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib.auth.roles import ADMIN, AGENT, ANY_MEMBER, REQUESTER
 from chalicelib.blueprints import ticket_schemas as schemas
 from chalicelib.domain import ticket_listing, tickets
+from chalicelib.errors import ValidationError
 from chalicelib.http.pagination import PAGE_QUERY, list_schema, page, start_key
 from chalicelib.http.registry import RouteFamily
 from chalicelib.http.request import etag_for
@@ -150,11 +151,9 @@ def add_comment(request):
 
 
 def _comment_input(body: dict) -> tuple[str, bool]:
-    from chalicelib.errors import ValidationError
-
+    """Seed 002's ``body_md``/``is_internal``, or the aliases ``body``/``visibility`` (the schema
+    guarantees one of the two bodies is present)."""
     body_md = body.get("body_md", body.get("body"))
-    if body_md is None:
-        raise ValidationError("comment body is required", details={"body_md": "is required"})
     if "is_internal" in body and "visibility" in body and body["is_internal"] != (body["visibility"] == "internal"):
         raise ValidationError("is_internal and visibility disagree", details={"visibility": "contradicts is_internal"})
     is_internal = body["is_internal"] if "is_internal" in body else body.get("visibility") == "internal"

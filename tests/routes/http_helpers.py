@@ -14,11 +14,8 @@ def call(client, method: str, path: str, headers: dict | None = None, body=None)
     return response
 
 
-send = call
-
-
 def open_ticket(client, headers: dict, **fields):
     body = {"title": "Water leak under sink", **fields}
-    response = send(client, "POST", "/api/v1/tickets", headers, body)
+    response = call(client, "POST", "/api/v1/tickets", headers, body)
     assert response.status_code == 201, response.body
     return response.json

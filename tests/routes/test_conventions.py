@@ -6,27 +6,27 @@ import io
 import json
 import uuid
 
-from tests.routes.http_helpers import open_ticket, send
+from tests.routes.http_helpers import call, open_ticket
 
 TICKETS = "/api/v1/tickets"
 
 
 def test_a_given_correlation_id_is_echoed(client, as_role):
-    response = send(client, "GET", TICKETS, as_role("agent", **{"x-correlation-id": "req-42.a:b"}))
+    response = call(client, "GET", TICKETS, as_role("agent", **{"x-correlation-id": "req-42.a:b"}))
 
     assert response.headers["x-correlation-id"] == "req-42.a:b"
 
 
 def test_a_correlation_id_is_generated_when_absent_or_unusable(client, as_role):
-    absent = send(client, "GET", TICKETS, as_role("agent"))
-    unusable = send(client, "GET", TICKETS, as_role("agent", **{"x-correlation-id": "spaces are not ok"}))
+    absent = call(client, "GET", TICKETS, as_role("agent"))
+    unusable = call(client, "GET", TICKETS, as_role("agent", **{"x-correlation-id": "spaces are not ok"}))
 
     for response in (absent, unusable):
         uuid.UUID(response.headers["x-correlation-id"])
 
 
 def test_errors_carry_the_correlation_id_and_the_error_shape(client, as_role):
-    response = send(client, "POST", TICKETS, as_role("agent", **{"x-correlation-id": "trace-1"}), {})
+    response = call(client, "POST", TICKETS, as_role("agent", **{"x-correlation-id": "trace-1"}), {})
 
     assert response.headers["x-correlation-id"] == "trace-1"
     assert set(response.json) == {"error", "code", "details"}
@@ -35,7 +35,7 @@ def test_errors_carry_the_correlation_id_and_the_error_shape(client, as_role):
 def test_a_body_over_one_mebibyte_is_a_413(client, as_role):
     body = json.dumps({"title": "x", "description": "a" * (1024 * 1024)})
 
-    response = send(client, "POST", TICKETS, as_role("agent"), body)
+    response = call(client, "POST", TICKETS, as_role("agent"), body)
 
     assert (response.status_code, response.json["code"]) == (413, "payload_too_large")
 
@@ -45,15 +45,15 @@ def test_tenant_routes_need_a_token_and_a_granted_workspace(client, as_role):
     no_token = {k: v for k, v in headers.items() if k != "Authorization"}
     no_workspace = {k: v for k, v in headers.items() if k != "x-workspace-id"}
 
-    assert send(client, "GET", TICKETS, no_token).status_code == 401
-    assert send(client, "GET", TICKETS, no_workspace).json["code"] == "workspace_required"
-    assert send(client, "GET", TICKETS, {**headers, "x-workspace-id": "not-mine"}).status_code == 403
-    assert send(client, "GET", TICKETS, {**headers, "x-workspace-id": "Bad Id!"}).status_code == 400
+    assert call(client, "GET", TICKETS, no_token).status_code == 401
+    assert call(client, "GET", TICKETS, no_workspace).json["code"] == "workspace_required"
+    assert call(client, "GET", TICKETS, {**headers, "x-workspace-id": "not-mine"}).status_code == 403
+    assert call(client, "GET", TICKETS, {**headers, "x-workspace-id": "Bad Id!"}).status_code == 400
 
 
 def test_cors_headers_only_for_allowed_origins(client, as_role):
-    allowed = send(client, "GET", TICKETS, as_role("agent", Origin="https://helpdesk.example.com"))
-    other = send(client, "GET", TICKETS, as_role("agent", Origin="https://evil.example.net"))
+    allowed = call(client, "GET", TICKETS, as_role("agent", Origin="https://helpdesk.example.com"))
+    other = call(client, "GET", TICKETS, as_role("agent", Origin="https://evil.example.net"))
 
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://helpdesk.example.com"
     assert allowed.headers["Vary"] == "Origin"
@@ -83,21 +83,21 @@ def test_preflight_allows_only_the_headers_the_api_reads(client):
 def test_replaying_an_idempotency_key_returns_the_first_response_and_creates_nothing_new(client, as_role):
     agent = as_role("agent", **{"Idempotency-Key": "create-1"})
 
-    first = send(client, "POST", TICKETS, agent, {"title": "Once"})
-    replay = send(client, "POST", TICKETS, agent, {"title": "Once"})
+    first = call(client, "POST", TICKETS, agent, {"title": "Once"})
+    replay = call(client, "POST", TICKETS, agent, {"title": "Once"})
 
     assert replay.status_code == first.status_code == 201
     assert replay.json == first.json
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert replay.headers["ETag"] == first.headers["ETag"]
-    assert len(send(client, "GET", TICKETS, agent).json["data"]) == 1
+    assert len(call(client, "GET", TICKETS, agent).json["data"]) == 1
 
 
 def test_the_same_idempotency_key_with_another_body_is_a_422(client, as_role):
     agent = as_role("agent", **{"Idempotency-Key": "create-2"})
-    send(client, "POST", TICKETS, agent, {"title": "Once"})
+    call(client, "POST", TICKETS, agent, {"title": "Once"})
 
-    response = send(client, "POST", TICKETS, agent, {"title": "Something else"})
+    response = call(client, "POST", TICKETS, agent, {"title": "Something else"})
 
     assert (response.status_code, response.json["code"]) == (422, "idempotency_key_reused")
 
@@ -110,19 +110,19 @@ def test_a_duplicate_arriving_while_the_first_is_running_is_a_409(client, as_rol
     duplicate_responses = []
 
     def create_while_a_duplicate_arrives(*args, **kwargs):
-        duplicate_responses.append(send(client, "POST", TICKETS, agent, {"title": "Once"}))
+        duplicate_responses.append(call(client, "POST", TICKETS, agent, {"title": "Once"}))
         return real_create(*args, **kwargs)
 
     monkeypatch.setattr(tickets, "create_ticket", create_while_a_duplicate_arrives)
-    first = send(client, "POST", TICKETS, agent, {"title": "Once"})
+    first = call(client, "POST", TICKETS, agent, {"title": "Once"})
 
     assert first.status_code == 201
     assert (duplicate_responses[0].status_code, duplicate_responses[0].json["code"]) == (409, "idempotency_in_progress")
 
 
 def test_idempotency_keys_are_scoped_to_the_caller(client, as_role):
-    first = send(client, "POST", TICKETS, as_role("agent", user_id="a-1", **{"Idempotency-Key": "k"}), {"title": "A"})
-    second = send(client, "POST", TICKETS, as_role("agent", user_id="a-2", **{"Idempotency-Key": "k"}), {"title": "A"})
+    first = call(client, "POST", TICKETS, as_role("agent", user_id="a-1", **{"Idempotency-Key": "k"}), {"title": "A"})
+    second = call(client, "POST", TICKETS, as_role("agent", user_id="a-2", **{"Idempotency-Key": "k"}), {"title": "A"})
 
     assert first.json["id"] != second.json["id"]
 
@@ -133,8 +133,8 @@ def test_a_failed_request_releases_its_idempotency_key(client, as_role):
     path = f"{TICKETS}/{ticket['id']}/status"
     keyed = {**agent, "Idempotency-Key": "status-1"}
 
-    refused = send(client, "POST", path, keyed, {"status": "closed"})
-    retried = send(client, "POST", path, keyed, {"status": "closed"})
+    refused = call(client, "POST", path, keyed, {"status": "closed"})
+    retried = call(client, "POST", path, keyed, {"status": "closed"})
 
     assert refused.status_code == retried.status_code == 409
     assert retried.json["code"] == "invalid_transition"
@@ -142,7 +142,7 @@ def test_a_failed_request_releases_its_idempotency_key(client, as_role):
 
 
 def test_a_malformed_idempotency_key_is_a_400(client, as_role):
-    response = send(client, "POST", TICKETS, as_role("agent", **{"Idempotency-Key": "x" * 300}), {"title": "A"})
+    response = call(client, "POST", TICKETS, as_role("agent", **{"Idempotency-Key": "x" * 300}), {"title": "A"})
 
     assert (response.status_code, response.json["code"]) == (400, "idempotency_key_invalid")
 
@@ -151,9 +151,9 @@ def test_strict_mode_requires_an_idempotency_key_on_mutations_only(client, as_ro
     env.set(REQUIRE_IDEMPOTENCY_KEY="true")
     agent = as_role("agent")
 
-    without_key = send(client, "POST", TICKETS, agent, {"title": "A"})
-    with_key = send(client, "POST", TICKETS, {**agent, "Idempotency-Key": "strict-1"}, {"title": "A"})
-    read = send(client, "GET", TICKETS, agent)
+    without_key = call(client, "POST", TICKETS, agent, {"title": "A"})
+    with_key = call(client, "POST", TICKETS, {**agent, "Idempotency-Key": "strict-1"}, {"title": "A"})
+    read = call(client, "GET", TICKETS, agent)
 
     assert (without_key.status_code, without_key.json["code"]) == (400, "idempotency_key_required")
     assert with_key.status_code == 201
@@ -167,13 +167,13 @@ def test_health_answers_without_authentication(client):
 
 
 def test_text_that_cannot_be_stored_as_utf8_is_a_400_not_a_500(client, as_role):
-    response = send(client, "POST", TICKETS, as_role("agent"), '{"title": "broken \\ud800 surrogate"}')
+    response = call(client, "POST", TICKETS, as_role("agent"), '{"title": "broken \\ud800 surrogate"}')
 
     assert (response.status_code, response.json["code"]) == (400, "invalid_json")
 
 
 def test_an_oversized_path_parameter_is_a_400(client, as_role):
-    response = send(client, "GET", f"{TICKETS}/{'x' * 5000}", as_role("agent"))
+    response = call(client, "GET", f"{TICKETS}/{'x' * 5000}", as_role("agent"))
 
     assert response.status_code == 400
     assert "ticket_id" in response.json["details"]
@@ -188,7 +188,7 @@ def test_every_request_is_logged_as_json_with_its_correlation_id(client, as_role
     logger = Logger(service=f"deskflow-test-{uuid.uuid4().hex[:6]}", level="INFO", stream=stream)
     monkeypatch.setattr(pipeline, "get_logger", lambda: logger)
 
-    send(client, "GET", TICKETS, as_role("agent", **{"x-correlation-id": "trace-log-1"}))
+    call(client, "GET", TICKETS, as_role("agent", **{"x-correlation-id": "trace-log-1"}))
 
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     access = [line for line in lines if line["message"] == "request handled"]

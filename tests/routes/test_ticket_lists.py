@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.routes.http_helpers import open_ticket, send
+from tests.routes.http_helpers import call, open_ticket
 
 TICKETS = "/api/v1/tickets"
 
@@ -21,7 +21,7 @@ def test_the_list_envelope_describes_page_sort_and_filters(client, as_role):
     agent = as_role("agent")
     open_ticket(client, agent, title="One")
 
-    response = send(client, "GET", f"{TICKETS}?status=new", agent)
+    response = call(client, "GET", f"{TICKETS}?status=new", agent)
 
     assert response.json["page"] == {"limit": 25, "returned": 1, "next_cursor": None}
     assert response.json["sort"] == {"by": "created_at", "order": "desc"}
@@ -36,7 +36,7 @@ def test_paging_with_the_cursor_visits_every_ticket_once_newest_first(client, as
 
     for _ in range(10):
         query = f"?limit=3&cursor={cursor}" if cursor else "?limit=3"
-        response = send(client, "GET", TICKETS + query, agent)
+        response = call(client, "GET", TICKETS + query, agent)
         seen += titles(response)
         cursor = response.json["page"]["next_cursor"]
         if cursor is None:
@@ -49,10 +49,10 @@ def test_sorting_by_updated_at_puts_the_latest_change_first(client, as_role):
     agent = as_role("agent")
     older = open_ticket(client, agent, title="Older")
     open_ticket(client, agent, title="Newer")
-    send(client, "PATCH", f"{TICKETS}/{older['id']}", agent, {"description": "touched"})
+    call(client, "PATCH", f"{TICKETS}/{older['id']}", agent, {"description": "touched"})
 
-    by_updated = send(client, "GET", f"{TICKETS}?sort=updated_at", agent)
-    by_created_ascending = send(client, "GET", f"{TICKETS}?sort=created_at&order=asc", agent)
+    by_updated = call(client, "GET", f"{TICKETS}?sort=updated_at", agent)
+    by_created_ascending = call(client, "GET", f"{TICKETS}?sort=created_at&order=asc", agent)
 
     assert titles(by_updated) == ["Older", "Newer"]
     assert titles(by_created_ascending) == ["Older", "Newer"]
@@ -81,11 +81,11 @@ def test_each_filter_narrows_the_list(client, as_role, member, query, expected):
     open_ticket(client, agent, title="Tagged", tags=["vip"], requester_id="req-1")
     open_ticket(client, agent, title="Urgent one", priority="urgent", category="plumbing")
     opened = open_ticket(client, agent, title="Open one", team="network")
-    send(client, "POST", f"{TICKETS}/{opened['id']}/assignment", agent, {"assignee_id": assignee})
-    send(client, "POST", f"{TICKETS}/{opened['id']}/status", agent, {"status": "open"})
+    call(client, "POST", f"{TICKETS}/{opened['id']}/assignment", agent, {"assignee_id": assignee})
+    call(client, "POST", f"{TICKETS}/{opened['id']}/status", agent, {"status": "open"})
     open_ticket(client, agent, title="Plain")
 
-    assert sorted(titles(send(client, "GET", f"{TICKETS}?{query.format(assignee=assignee)}", agent))) == sorted(
+    assert sorted(titles(call(client, "GET", f"{TICKETS}?{query.format(assignee=assignee)}", agent))) == sorted(
         expected
     )
 
@@ -93,12 +93,12 @@ def test_each_filter_narrows_the_list(client, as_role, member, query, expected):
 def test_filters_follow_changes_to_the_ticket(client, as_role):
     agent = as_role("agent")
     ticket = open_ticket(client, agent, tags=["old"])
-    send(client, "PATCH", f"{TICKETS}/{ticket['id']}", agent, {"tags": ["new"], "priority": "high"})
+    call(client, "PATCH", f"{TICKETS}/{ticket['id']}", agent, {"tags": ["new"], "priority": "high"})
 
-    assert titles(send(client, "GET", f"{TICKETS}?tag=old", agent)) == []
-    assert len(titles(send(client, "GET", f"{TICKETS}?tag=new", agent))) == 1
-    assert send(client, "GET", f"{TICKETS}?tag=new", agent).json["data"][0]["priority"] == "high"
-    assert titles(send(client, "GET", f"{TICKETS}?priority=medium", agent)) == []
+    assert titles(call(client, "GET", f"{TICKETS}?tag=old", agent)) == []
+    assert len(titles(call(client, "GET", f"{TICKETS}?tag=new", agent))) == 1
+    assert call(client, "GET", f"{TICKETS}?tag=new", agent).json["data"][0]["priority"] == "high"
+    assert titles(call(client, "GET", f"{TICKETS}?priority=medium", agent)) == []
 
 
 def test_created_range_bounds_are_inclusive_and_accept_any_utc_offset_spelling(client, as_role):
@@ -108,9 +108,9 @@ def test_created_range_bounds_are_inclusive_and_accept_any_utc_offset_spelling(c
     after = open_ticket(client, agent, title="After")
     after_with_offset = quote(after["created_at"].replace("Z", "+00:00"))
 
-    since = send(client, "GET", f"{TICKETS}?created_from={after_with_offset}", agent)
-    until = send(client, "GET", f"{TICKETS}?created_to={before['created_at']}", agent)
-    until_by_updated = send(client, "GET", f"{TICKETS}?created_to={before['created_at']}&sort=updated_at", agent)
+    since = call(client, "GET", f"{TICKETS}?created_from={after_with_offset}", agent)
+    until = call(client, "GET", f"{TICKETS}?created_to={before['created_at']}", agent)
+    until_by_updated = call(client, "GET", f"{TICKETS}?created_to={before['created_at']}&sort=updated_at", agent)
 
     assert titles(since) == ["After"]
     assert titles(until) == ["Before"]
@@ -123,8 +123,8 @@ def test_a_requester_lists_only_their_own_tickets(client, as_role):
     open_ticket(client, requester, title="Mine")
     open_ticket(client, agent, title="Someone else's", requester_id="req-2")
 
-    mine = send(client, "GET", TICKETS, requester)
-    prying = send(client, "GET", f"{TICKETS}?requester=req-2", requester)
+    mine = call(client, "GET", TICKETS, requester)
+    prying = call(client, "GET", f"{TICKETS}?requester=req-2", requester)
 
     assert titles(mine) == ["Mine"]
     assert titles(prying) == ["Mine"]
@@ -134,7 +134,7 @@ def test_a_requester_lists_only_their_own_tickets(client, as_role):
 def test_lists_never_show_another_workspaces_tickets(client, as_role):
     open_ticket(client, as_role("agent"), title="Ours")
 
-    response = send(client, "GET", TICKETS, as_role("agent", workspace="other-ws"))
+    response = call(client, "GET", TICKETS, as_role("agent", workspace="other-ws"))
 
     assert titles(response) == []
 
@@ -153,7 +153,7 @@ def test_lists_never_show_another_workspaces_tickets(client, as_role):
     ],
 )
 def test_bad_list_parameters_are_a_400(client, as_role, query):
-    response = send(client, "GET", f"{TICKETS}?{query}", as_role("agent"))
+    response = call(client, "GET", f"{TICKETS}?{query}", as_role("agent"))
 
     assert response.status_code == 400
     assert response.json["details"]
@@ -162,7 +162,7 @@ def test_bad_list_parameters_are_a_400(client, as_role, query):
 def _first_cursor(client, headers, query="limit=1"):
     open_ticket(client, headers)
     open_ticket(client, headers)
-    return send(client, "GET", f"{TICKETS}?{query}", headers).json["page"]["next_cursor"]
+    return call(client, "GET", f"{TICKETS}?{query}", headers).json["page"]["next_cursor"]
 
 
 def test_a_forged_cursor_is_a_400(client, as_role):
@@ -172,7 +172,7 @@ def test_a_forged_cursor_is_a_400(client, as_role):
     forged = payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + signature
 
     for bad in (forged, "garbage", "a.b.c", cursor + "x"):
-        response = send(client, "GET", f"{TICKETS}?limit=1&cursor={bad}", agent)
+        response = call(client, "GET", f"{TICKETS}?limit=1&cursor={bad}", agent)
         assert (response.status_code, response.json["code"]) == (400, "invalid_cursor"), bad
 
 
@@ -181,8 +181,8 @@ def test_a_cursor_from_another_workspace_or_another_query_is_a_400(client, as_ro
     cursor = _first_cursor(client, agent)
     other_workspace = as_role("agent", workspace="other-ws")
 
-    foreign = send(client, "GET", f"{TICKETS}?limit=1&cursor={cursor}", other_workspace)
-    other_query = send(client, "GET", f"{TICKETS}?limit=1&status=new&cursor={cursor}", agent)
+    foreign = call(client, "GET", f"{TICKETS}?limit=1&cursor={cursor}", other_workspace)
+    other_query = call(client, "GET", f"{TICKETS}?limit=1&status=new&cursor={cursor}", agent)
 
     assert foreign.status_code == 400
     assert other_query.status_code == 400
@@ -193,10 +193,10 @@ def test_child_lists_page_with_cursors_too(client, as_role):
     ticket = open_ticket(client, agent)
     path = f"{TICKETS}/{ticket['id']}/comments"
     for number in range(3):
-        send(client, "POST", path, agent, {"body_md": f"c{number}"})
+        call(client, "POST", path, agent, {"body_md": f"c{number}"})
 
-    first = send(client, "GET", f"{path}?limit=2", agent)
-    second = send(client, "GET", f"{path}?limit=2&cursor={first.json['page']['next_cursor']}", agent)
+    first = call(client, "GET", f"{path}?limit=2", agent)
+    second = call(client, "GET", f"{path}?limit=2&cursor={first.json['page']['next_cursor']}", agent)
 
     assert [c["body_md"] for c in first.json["data"] + second.json["data"]] == ["c0", "c1", "c2"]
     assert second.json["page"]["next_cursor"] is None
@@ -211,10 +211,10 @@ def test_a_sparse_filter_stops_reading_early_and_the_cursor_finds_the_rest(clien
     for number in range(11):
         open_ticket(client, agent, title=f"Hay {number}", priority="low")
 
-    first = send(client, "GET", f"{TICKETS}?status=new&priority=urgent&limit=2", agent)
+    first = call(client, "GET", f"{TICKETS}?status=new&priority=urgent&limit=2", agent)
     found, cursor, requests = titles(first), first.json["page"]["next_cursor"], 1
     while cursor and requests < 10:
-        response = send(client, "GET", f"{TICKETS}?status=new&priority=urgent&limit=2&cursor={cursor}", agent)
+        response = call(client, "GET", f"{TICKETS}?status=new&priority=urgent&limit=2&cursor={cursor}", agent)
         found += titles(response)
         cursor, requests = response.json["page"]["next_cursor"], requests + 1
 

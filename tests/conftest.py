@@ -126,3 +126,12 @@ def member(aws, workspace_id, cheap_password_hashing):
         return create_user(workspace or workspace_id, email, "correct horse battery", [role])["id"]
 
     return create
+
+
+@pytest.fixture
+def clock():
+    """The clock every part of Deskflow reads, frozen at the real time; ``clock.advance(minutes=5)``."""
+    from chalicelib.clock import ManualClock, use_clock
+
+    with use_clock(ManualClock()) as manual:
+        yield manual

@@ -8,12 +8,12 @@ is for the edge (API Gateway throttling or a WAF rate rule per source address).
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from chalicelib.clock import epoch_seconds
 from chalicelib.errors import TooManyRequests
 from chalicelib.models.base import DeskflowModel
 
@@ -45,7 +45,7 @@ def check_allowed(email: str) -> int:
         record = LoginFailures.get(_key(email), "FAILURES", consistent_read=True)
     except DoesNotExist:
         return 0
-    retry_after = int(record.window_ends) - int(time.time())
+    retry_after = int(record.window_ends) - epoch_seconds()
     if retry_after <= 0:
         return 0
     if record.failures >= MAX_FAILURES:
@@ -58,7 +58,7 @@ def check_allowed(email: str) -> int:
 
 
 def record_failure(email: str) -> None:
-    now = int(time.time())
+    now = epoch_seconds()
     window_ends = now + WINDOW_SECONDS
     record = LoginFailures(pk=_key(email), sk="FAILURES")
     try:  # count within the current window...

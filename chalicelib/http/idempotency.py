@@ -12,11 +12,11 @@ import hashlib
 import hmac
 import json
 import re
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from chalicelib.clock import epoch_seconds, utcnow
 from chalicelib.errors import Conflict, UnprocessableEntity, ValidationError
 from chalicelib.http.responses import Reply, to_json
 from chalicelib.logs import get_logger
@@ -75,19 +75,21 @@ def run_once(context, execute) -> Reply:
 
 
 def _claim(record_key: str, fingerprint: str) -> Reply | None:
-    now = int(time.time())
+    now = epoch_seconds()
     ttl = get_settings().idempotency_ttl_seconds
     record = IdempotencyRecord(
         pk=record_key,
         fingerprint=fingerprint,
         state="in_progress",
         locked_until=now + IN_FLIGHT_SECONDS,
-        expires_at=datetime.now(UTC) + timedelta(seconds=ttl),
+        expires_at=utcnow() + timedelta(seconds=ttl),
     )
     try:
-        # A stale in-progress claim (its request died) may be taken over.
+        # An expired record (DynamoDB deletes by TTL lazily, up to days late) counts as absent, and
+        # a stale in-progress claim (its request died) may be taken over.
         record.save(
             condition=IdempotencyRecord.pk.does_not_exist()
+            | (IdempotencyRecord.expires_at < utcnow())
             | (
                 (IdempotencyRecord.state == "in_progress")
                 & (IdempotencyRecord.locked_until < now)

@@ -256,6 +256,16 @@ def test_untrustworthy_tokens_are_401(client, make):
     assert response.json["code"] in {"token_invalid", "token_expired"}
 
 
+def test_a_local_token_expires_by_the_deskflow_clock(client, as_role, clock):
+    agent = as_role("agent")
+    assert call(client, "GET", "/api/v1/tickets", agent).status_code == 200
+
+    clock.advance(seconds=get_settings().token_ttl_seconds + 1)
+    response = call(client, "GET", "/api/v1/tickets", agent)
+
+    assert (response.status_code, response.json["code"]) == (401, "token_expired")
+
+
 def test_a_token_whose_role_is_not_allowed_is_403(client, as_role):
     response = call(client, "GET", USERS, headers=as_role("requester"))
 

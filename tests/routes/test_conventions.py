@@ -93,6 +93,18 @@ def test_replaying_an_idempotency_key_returns_the_first_response_and_creates_not
     assert len(call(client, "GET", TICKETS, agent).json["data"]) == 1
 
 
+def test_an_expired_idempotency_record_is_not_replayed_even_before_dynamodb_deletes_it(client, as_role, clock):
+    key = {"Idempotency-Key": "create-expiring"}
+    first = call(client, "POST", TICKETS, as_role("agent", user_id="agent-1", **key), {"title": "Once"})
+
+    clock.advance(hours=25)  # past the 24 h record lifetime; DynamoDB's TTL deletion lags behind
+    again = call(client, "POST", TICKETS, as_role("agent", user_id="agent-1", **key), {"title": "Once"})
+
+    assert first.status_code == again.status_code == 201
+    assert "Idempotent-Replayed" not in again.headers
+    assert again.json["id"] != first.json["id"]
+
+
 def test_the_same_idempotency_key_with_another_body_is_a_422(client, as_role):
     agent = as_role("agent", **{"Idempotency-Key": "create-2"})
     call(client, "POST", TICKETS, agent, {"title": "Once"})

@@ -21,6 +21,13 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _log_format(value: str | None) -> str:
+    text = (value or "json").strip().lower()
+    if text not in {"json", "console"}:
+        raise ConfigurationError("LOG_FORMAT must be 'json' or 'console'")
+    return text
+
+
 def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
@@ -51,6 +58,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     bucket_name: str | None = None
     log_level: str = "INFO"
+    log_format: str = "json"  # json | console (readable lines for make run)
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}-{short_name}"
@@ -93,6 +101,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         cursor_secret=env.get("CURSOR_SECRET") or None,
         bucket_name=env.get("DESKFLOW_BUCKET") or None,
         log_level=env.get("LOG_LEVEL", "INFO"),
+        log_format=_log_format(env.get("LOG_FORMAT")),
     )
     _check_required(settings)
     return settings

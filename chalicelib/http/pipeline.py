@@ -8,6 +8,7 @@ errors become the error envelope here and nowhere else; nothing unexpected leaks
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 import uuid
@@ -19,7 +20,7 @@ from chalicelib.http.registry import RouteSpec, methods_for_path
 from chalicelib.http.request import RequestContext
 from chalicelib.http.responses import Reply, error_body, to_json
 from chalicelib.http.validation import errors_for
-from chalicelib.logs import get_logger
+from chalicelib.logs import bind, get_logger, unbind
 from chalicelib.settings import get_settings
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -68,25 +69,43 @@ def make_preflight_view(blueprint, path: str):
 def handle(spec: RouteSpec, handler, request, path_params: dict) -> Response:
     headers = _lower(request.headers)
     correlation_id = _correlation_id(headers)
+    route = f"{spec.method} {spec.path}"
     logger = get_logger()
-    logger.append_keys(correlation_id=correlation_id, route=f"{spec.method} {spec.path}")
+    bind(correlation_id=correlation_id, route=route)  # for whatever else this request logs
     started = time.perf_counter()
+    seen: dict = {}  # who and where, filled in as the pipeline learns it
     try:
-        reply = _run(spec, handler, request, headers, path_params, correlation_id)
+        reply = _run(spec, handler, request, headers, path_params, correlation_id, seen)
     except DeskflowError as error:
         reply = Reply(error_body(error.message, error.code, error.details), status=error.status, headers=error.headers)
     except Exception:  # the last line of defence: log it whole, answer without internals
         logger.exception("unhandled error")
         reply = Reply(error_body("internal error", "internal_error"), status=500)
-    logger.info(
-        "request handled",
-        extra={"status": reply.status, "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
-    )
-    logger.remove_keys(["route"])
+    try:
+        logger.info(
+            "request handled",
+            extra={
+                "route": route,
+                "status": reply.status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "correlation_id": correlation_id,
+                "workspace_id": seen.get("workspace_id"),
+                "user_id": seen.get("user_id"),
+                "error_code": _error_code(reply),
+            },
+        )
+    finally:
+        unbind()
     return _to_response(reply, headers, correlation_id, spec)
 
 
-def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, correlation_id: str) -> Reply:
+def _error_code(reply: Reply) -> str | None:
+    if reply.status < 400 or not isinstance(reply.body, dict):
+        return None
+    return reply.body.get("code")
+
+
+def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, correlation_id: str, seen: dict) -> Reply:
     from chalicelib.auth.authenticate import authenticate
 
     settings = get_settings()
@@ -94,7 +113,9 @@ def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, co
     if len(raw_body) > settings.max_body_bytes:
         raise PayloadTooLarge(f"request body exceeds {settings.max_body_bytes} bytes")
     principal = authenticate(headers) if spec.auth else None
+    seen["user_id"] = principal.user_id if principal else None
     workspace_id = _workspace(spec, headers, principal)
+    seen["workspace_id"] = workspace_id
     if spec.roles is not None and not principal.has_any_role(spec.roles):
         raise Forbidden("your role does not allow this action", code="role_forbidden")
     _check_path_params(path_params)
@@ -206,18 +227,68 @@ def _body(spec: RouteSpec, raw_body: bytes, headers: dict) -> dict | None:
         content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
         if content_type not in {"application/json", ""} and not content_type.endswith("+json"):
             raise UnsupportedMediaType("request body must be JSON")
-        try:
-            parsed = json.loads(raw_body)
-            # Lone surrogates parse as JSON but cannot be stored as UTF-8: refuse them here, not in DynamoDB.
-            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
-        except ValueError:  # includes JSONDecodeError and every UnicodeError
-            raise ValidationError(
-                "request body is not valid JSON", details={"body": "is not valid UTF-8 JSON"}, code="invalid_json"
-            ) from None
+        parsed = parse_json_body(raw_body)
     problems = errors_for(parsed, spec.body)
     if problems:
         raise ValidationError("request body is invalid", details=problems)
     return parsed
+
+
+MAX_JSON_DEPTH = 32
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400 parses as infinity, which JSON cannot carry back out
+        raise ValueError("number out of range")
+    return value
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json_body(raw_body: bytes):
+    """Strict JSON: valid UTF-8, no NaN/Infinity or out-of-range numbers, no lone surrogates, at most
+    ``MAX_JSON_DEPTH`` levels of nesting. Anything else is a 400, never a 500."""
+    invalid = ValidationError(
+        "request body is not valid JSON", details={"body": "is not valid UTF-8 JSON"}, code="invalid_json"
+    )
+    try:
+        parsed = json.loads(raw_body, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError:  # includes JSONDecodeError and every UnicodeError
+        raise invalid from None
+    if _depth_exceeds(parsed, MAX_JSON_DEPTH):
+        raise _too_deep()
+    try:
+        # Lone surrogates parse as JSON but cannot be stored as UTF-8: refuse them here, not in DynamoDB.
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+    except ValueError:
+        raise invalid from None
+    return parsed
+
+
+def _too_deep() -> ValidationError:
+    return ValidationError(
+        "request body is nested too deeply",
+        details={"body": f"must nest at most {MAX_JSON_DEPTH} levels"},
+        code="invalid_json",
+    )
+
+
+def _depth_exceeds(value, limit: int) -> bool:
+    """Iterative, so a hostile document cannot exhaust the stack while being measured."""
+    pending = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        if isinstance(current, dict | list):
+            if depth > limit:
+                return True
+            children = current.values() if isinstance(current, dict) else current
+            pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _raw_body(request) -> bytes:

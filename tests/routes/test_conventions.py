@@ -207,3 +207,109 @@ def test_every_request_is_logged_as_json_with_its_correlation_id(client, as_role
     assert access[-1]["correlation_id"] == "trace-log-1"
     assert (access[-1]["route"], access[-1]["status"]) == ("GET /api/v1/tickets", 200)
     assert access[-1]["duration_ms"] >= 0
+
+
+def test_the_request_log_line_names_workspace_user_and_error_code(client, as_role, workspace_id, monkeypatch):
+    from aws_lambda_powertools import Logger
+
+    from chalicelib.http import pipeline
+
+    stream = io.StringIO()
+    logger = Logger(service=f"deskflow-test-{uuid.uuid4().hex[:6]}", level="INFO", stream=stream)
+    monkeypatch.setattr(pipeline, "get_logger", lambda: logger)
+
+    call(client, "GET", f"{TICKETS}/DF-999999", as_role("agent", user_id="agent-log-1"))
+
+    access = [json.loads(line) for line in stream.getvalue().splitlines()][-1]
+    assert access["message"] == "request handled"
+    assert (access["workspace_id"], access["user_id"]) == (workspace_id, "agent-log-1")
+    assert (access["status"], access["error_code"]) == (404, "not_found")
+
+
+def test_keys_bound_for_one_request_never_reach_another_threads_lines():
+    import threading
+
+    from chalicelib.logs import bind, get_logger, unbind
+
+    logger = get_logger()
+    bound = threading.Event()
+    other_thread_keys: dict = {}
+
+    def consumer():
+        bind(event_id="event-from-a-consumer")
+        bound.set()
+
+    worker = threading.Thread(target=consumer)
+    worker.start()
+    worker.join(timeout=10)
+    assert bound.is_set()
+    other_thread_keys.update(logger.get_current_keys())
+    unbind()
+
+    assert "event_id" not in other_thread_keys
+
+
+def test_console_log_format_prints_one_readable_line_per_request(env):
+    import logging
+
+    from chalicelib.logs import get_logger
+
+    env.set(LOG_FORMAT="console")
+    get_logger.cache_clear()
+    try:
+        formatter = get_logger().registered_formatter
+        record = logging.LogRecord("deskflow", logging.INFO, __file__, 1, "request handled", None, None)
+        record.route, record.status, record.duration_ms, record.workspace_id = "GET /api/v1/tickets", 200, 3.2, "demo"
+        line = formatter.format(record)
+    finally:
+        get_logger.cache_clear()
+
+    assert "\n" not in line and not line.startswith("{")
+    assert "request handled GET /api/v1/tickets 200 3.2ms" in line
+    assert "workspace_id=demo" in line
+
+
+def test_an_unknown_log_format_fails_at_start_naming_the_setting():
+    import pytest
+
+    from chalicelib.settings import ConfigurationError, load_settings
+
+    with pytest.raises(ConfigurationError, match="LOG_FORMAT"):
+        load_settings({"LOG_FORMAT": "xml", "JWT_SECRET": "x" * 32})
+
+
+def test_json_nested_a_thousand_deep_is_a_400_even_before_login(client):
+    body = "[" * 1000 + "]" * 1000
+
+    response = call(client, "POST", "/api/v1/auth/login", body=body)
+
+    assert (response.status_code, response.json["code"]) == (400, "invalid_json")
+
+
+def test_json_nested_just_past_the_limit_is_a_400_and_at_the_limit_is_accepted(client, as_role):
+    from chalicelib.http.pipeline import MAX_JSON_DEPTH
+
+    def nested(levels: int):
+        value: dict = {}
+        for _ in range(levels - 2):  # the body itself and custom_fields are two of the levels
+            value = {"x": value}
+        return value
+
+    too_deep = call(
+        client, "POST", TICKETS, as_role("agent"), {"title": "A", "custom_fields": nested(MAX_JSON_DEPTH + 1)}
+    )
+    fits = call(client, "POST", TICKETS, as_role("agent"), {"title": "A", "custom_fields": nested(MAX_JSON_DEPTH)})
+
+    assert (too_deep.status_code, too_deep.json["code"]) == (400, "invalid_json")
+    assert fits.status_code == 201
+
+
+def test_nan_infinity_and_out_of_range_numbers_are_refused(client, as_role):
+    agent = as_role("agent")
+    for literal in ("NaN", "Infinity", "-Infinity", "1e400"):
+        body = '{"title": "A", "custom_fields": {"reading": ' + literal + "}}"
+
+        response = call(client, "POST", TICKETS, agent, body)
+
+        assert (response.status_code, response.json["code"]) == (400, "invalid_json"), literal
+    assert call(client, "GET", TICKETS, agent).json["data"] == []

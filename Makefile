@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format infra-check integration contract bootstrap reset template bench clean venv
+.PHONY: run test lint format infra-check integration contract bootstrap reset template bench clean venv package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bootstrap: $(STAMP)
 ## make template: regenerate template.yaml from infra/ and the route registry
 template: $(STAMP)
 	$(PY) -m infra.template > template.yaml
+
+## make package: each function's deployment package under build/lambda (runtime code and dependencies only)
+package: $(STAMP)
+	$(PY) -m infra.package
 
 ## make bench: DynamoDB round trips per request, list-page reads vs table size, cold imports
 bench: $(STAMP)

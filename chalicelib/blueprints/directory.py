@@ -10,14 +10,14 @@ from chalicelib.http.pagination import PAGE_QUERY, page, start_key
 from chalicelib.http.registry import RouteFamily
 from chalicelib.http.request import etag_for
 from chalicelib.http.responses import Reply
-from chalicelib.http.schemas import list_of, named, string_enum
+from chalicelib.http.schemas import list_of, string_enum
 from chalicelib.settings import get_settings
 
 routes = RouteFamily("directory")
 
 INSECURE_COOKIE_STAGES = frozenset({"local", "test"})
 
-# --- schemas ----------------------------------------------------------------------------------
+# --- schemas (a "title" publishes the schema under that name: chalicelib.http.schemas) ---------
 
 _EMAIL = {"type": "string", "format": "email", "minLength": 3, "maxLength": directory.EMAIL_MAX}
 _NEW_PASSWORD = {"type": "string", "minLength": directory.PASSWORD_MIN, "maxLength": directory.PASSWORD_MAX}
@@ -26,135 +26,115 @@ _WORKSPACE_ROLE = string_enum("WorkspaceRole", directory.WORKSPACE_ROLES)
 _TIME = {"type": "string", "format": "date-time"}
 _AUDIT = {"created_at": _TIME, "created_by": {"type": "string"}, "updated_at": _TIME, "updated_by": {"type": "string"}}
 
-LOGIN_BODY = named(
-    "LoginRequest",
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["password"],
-        "x-required-any-of": ["email", "username"],
-        "description": "email (or its alias username) is required",
-        "properties": {
-            "email": {"type": "string", "minLength": 1, "maxLength": directory.EMAIL_MAX},
-            "username": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": directory.EMAIL_MAX,
-                "description": "alias of email",
-            },
-            "password": {"type": "string", "minLength": 1, "maxLength": directory.PASSWORD_MAX},
+LOGIN_BODY = {
+    "title": "LoginRequest",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["password"],
+    "x-required-any-of": ["email", "username"],
+    "description": "email (or its alias username) is required",
+    "properties": {
+        "email": {"type": "string", "minLength": 1, "maxLength": directory.EMAIL_MAX},
+        "username": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": directory.EMAIL_MAX,
+            "description": "alias of email",
+        },
+        "password": {"type": "string", "minLength": 1, "maxLength": directory.PASSWORD_MAX},
+    },
+}
+SESSION_USER = {
+    "title": "SessionUser",
+    "type": "object",
+    "required": ["id", "email", "display_name", "roles", "workspace_id"],
+    "properties": {
+        "id": {"type": "string"},
+        "email": {"type": "string"},
+        "display_name": {"type": "string"},
+        "roles": {"type": "array", "items": {"type": "string"}},
+        "workspace_id": {"type": ["string", "null"]},
+    },
+}
+LOGIN_RESPONSE = {
+    "title": "LoginResponse",
+    "type": "object",
+    "required": ["token", "expires_in", "user"],
+    "properties": {"token": {"type": "string"}, "expires_in": {"type": "integer"}, "user": SESSION_USER},
+}
+OK_RESPONSE = {"title": "Ok", "type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}
+USER = {
+    "title": "User",
+    "type": "object",
+    "required": ["id", "email", "display_name", "roles", "workspace_id", "auth_source", *_AUDIT],
+    "properties": {
+        "id": {"type": "string"},
+        "email": {"type": ["string", "null"]},
+        "display_name": {"type": "string"},
+        "roles": {"type": "array", "items": {"type": "string"}},
+        "workspace_id": {"type": ["string", "null"]},
+        "auth_source": string_enum("AuthSource", ["local", "oidc"]),
+        "external_id": {"type": ["string", "null"]},
+        "version": {"type": "integer"},
+        **_AUDIT,
+    },
+}
+ME = {
+    **USER,
+    "title": "Me",
+    "required": [*USER["required"], "workspaces", "version"],
+    "properties": {**USER["properties"], "workspaces": {"type": "array", "items": {"type": "string"}}},
+}
+UPDATE_ME_BODY = {
+    "title": "MeUpdate",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "display_name": {**_DISPLAY_NAME, "minLength": 1},
+        "current_password": {"type": "string", "minLength": 1, "maxLength": directory.PASSWORD_MAX},
+        "new_password": _NEW_PASSWORD,
+    },
+}
+WORKSPACE = {
+    "title": "Workspace",
+    "type": "object",
+    "required": ["id", "name", "version", *_AUDIT],
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"}, **_AUDIT},
+}
+CREATED_WORKSPACE = {
+    **WORKSPACE,
+    "title": "CreatedWorkspace",
+    "required": [*WORKSPACE["required"], "admin"],
+    "properties": {**WORKSPACE["properties"], "admin": USER},
+}
+CREATE_WORKSPACE_BODY = {
+    "title": "WorkspaceCreate",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "name", "admin"],
+    "properties": {
+        "id": {"type": "string", "pattern": directory.WORKSPACE_ID_PATTERN, "minLength": 1, "maxLength": 63},
+        "name": {"type": "string", "minLength": 1, "maxLength": directory.NAME_MAX},
+        "admin": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["email", "password"],
+            "properties": {"email": _EMAIL, "password": _NEW_PASSWORD, "display_name": _DISPLAY_NAME},
         },
     },
-)
-SESSION_USER = named(
-    "SessionUser",
-    {
-        "type": "object",
-        "required": ["id", "email", "display_name", "roles", "workspace_id"],
-        "properties": {
-            "id": {"type": "string"},
-            "email": {"type": "string"},
-            "display_name": {"type": "string"},
-            "roles": {"type": "array", "items": {"type": "string"}},
-            "workspace_id": {"type": ["string", "null"]},
-        },
+}
+CREATE_USER_BODY = {
+    "title": "UserCreate",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["email", "password", "roles"],
+    "properties": {
+        "email": _EMAIL,
+        "password": _NEW_PASSWORD,
+        "roles": {"type": "array", "items": _WORKSPACE_ROLE, "minItems": 1, "maxItems": 4, "uniqueItems": True},
+        "display_name": _DISPLAY_NAME,
     },
-)
-LOGIN_RESPONSE = named(
-    "LoginResponse",
-    {
-        "type": "object",
-        "required": ["token", "expires_in", "user"],
-        "properties": {"token": {"type": "string"}, "expires_in": {"type": "integer"}, "user": SESSION_USER},
-    },
-)
-OK_RESPONSE = named("Ok", {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}})
-USER = named(
-    "User",
-    {
-        "type": "object",
-        "required": ["id", "email", "display_name", "roles", "workspace_id", "auth_source", *_AUDIT],
-        "properties": {
-            "id": {"type": "string"},
-            "email": {"type": ["string", "null"]},
-            "display_name": {"type": "string"},
-            "roles": {"type": "array", "items": {"type": "string"}},
-            "workspace_id": {"type": ["string", "null"]},
-            "auth_source": string_enum("AuthSource", ["local", "oidc"]),
-            "external_id": {"type": ["string", "null"]},
-            "version": {"type": "integer"},
-            **_AUDIT,
-        },
-    },
-)
-ME = named(
-    "Me",
-    {
-        **USER,
-        "required": [*USER["required"], "workspaces", "version"],
-        "properties": {**USER["properties"], "workspaces": {"type": "array", "items": {"type": "string"}}},
-    },
-)
-UPDATE_ME_BODY = named(
-    "MeUpdate",
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "display_name": {**_DISPLAY_NAME, "minLength": 1},
-            "current_password": {"type": "string", "minLength": 1, "maxLength": directory.PASSWORD_MAX},
-            "new_password": _NEW_PASSWORD,
-        },
-    },
-)
-WORKSPACE = named(
-    "Workspace",
-    {
-        "type": "object",
-        "required": ["id", "name", "version", *_AUDIT],
-        "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"}, **_AUDIT},
-    },
-)
-CREATED_WORKSPACE = named(
-    "CreatedWorkspace",
-    {
-        **WORKSPACE,
-        "required": [*WORKSPACE["required"], "admin"],
-        "properties": {**WORKSPACE["properties"], "admin": USER},
-    },
-)
-CREATE_WORKSPACE_BODY = named(
-    "WorkspaceCreate",
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["id", "name", "admin"],
-        "properties": {
-            "id": {"type": "string", "pattern": directory.WORKSPACE_ID_PATTERN, "minLength": 1, "maxLength": 63},
-            "name": {"type": "string", "minLength": 1, "maxLength": directory.NAME_MAX},
-            "admin": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["email", "password"],
-                "properties": {"email": _EMAIL, "password": _NEW_PASSWORD, "display_name": _DISPLAY_NAME},
-            },
-        },
-    },
-)
-CREATE_USER_BODY = named(
-    "UserCreate",
-    {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["email", "password", "roles"],
-        "properties": {
-            "email": _EMAIL,
-            "password": _NEW_PASSWORD,
-            "roles": {"type": "array", "items": _WORKSPACE_ROLE, "minItems": 1, "maxItems": 4, "uniqueItems": True},
-            "display_name": _DISPLAY_NAME,
-        },
-    },
-)
+}
 WORKSPACE_LIST = list_of("WorkspaceList", WORKSPACE)
 USER_LIST = list_of("UserList", USER)
 

@@ -1,9 +1,10 @@
 """Named JSON schemas shared by every route family.
 
-A schema is declared once, as a plain dict the request validator reads; ``named`` gives it the
-``title`` under which the OpenAPI document publishes it once in ``components/schemas`` and
-refers to it everywhere else (``chalicelib.http.openapi``). Generated clients then get one class
-per name instead of one per path.
+A schema is declared once, as a plain dict the request validator reads. Its ``title`` (set by
+``named``, or written in the dict literal) is the name under which the OpenAPI document
+publishes it once in ``components/schemas`` and refers to it everywhere else
+(``chalicelib.http.openapi``); two different schemas with one name fail the build. Generated
+clients then get one class per name instead of one per path.
 """
 
 from __future__ import annotations

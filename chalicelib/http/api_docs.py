@@ -1,7 +1,6 @@
 """The interactive API reference: Swagger UI served from the pinned ``swagger-ui-py`` package.
 
-Only the two files the page needs are read (the package holds Swagger Editor and source maps
-too, which packaging may leave out). Swagger UI 5 renders OpenAPI 3.1; the ``swagger-ui-bundle``
+Only the two files the page needs are read. Swagger UI 5 renders OpenAPI 3.1; the ``swagger-ui-bundle``
 package on PyPI stops at 4.x, which refuses 3.1 documents. Every URL in the page is relative,
 so it works under an API Gateway stage prefix as well as on ``make run``.
 """
@@ -12,7 +11,9 @@ import importlib.util
 from functools import cache
 from pathlib import Path
 
-# file name → content type; these are the only files of the package the API reads.
+PACKAGE = "swagger_ui"  # import name of swagger-ui-py
+# file name (in the package's static/ folder) → content type; the only files of the package the
+# API reads, so a build may leave out the rest (~25 MB of Swagger Editor and source maps).
 ASSETS = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "swagger-ui.css": "text/css; charset=utf-8",
@@ -41,7 +42,7 @@ PAGE = """<!doctype html>
 
 def _static_folder() -> Path:
     # find_spec locates the package without importing it (its __init__ pulls in jinja2 and yaml).
-    spec = importlib.util.find_spec("swagger_ui")
+    spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("swagger-ui-py is not installed (see requirements.txt)")
     return Path(next(iter(spec.submodule_search_locations))) / "static"

@@ -6,31 +6,33 @@ from chalicelib.auth.authenticate import SESSION_COOKIE
 from chalicelib.auth.roles import ADMIN, AGENT, PLATFORM_ADMIN
 from chalicelib.domain import directory
 from chalicelib.errors import ValidationError
-from chalicelib.http.pagination import PAGE_QUERY, list_schema, page, start_key
+from chalicelib.http.pagination import PAGE_QUERY, page, start_key
 from chalicelib.http.registry import RouteFamily
 from chalicelib.http.request import etag_for
 from chalicelib.http.responses import Reply
+from chalicelib.http.schemas import list_of, string_enum
 from chalicelib.settings import get_settings
 
 routes = RouteFamily("directory")
 
 INSECURE_COOKIE_STAGES = frozenset({"local", "test"})
 
-# --- schemas ----------------------------------------------------------------------------------
+# --- schemas (a "title" publishes the schema under that name: chalicelib.http.schemas) ---------
 
 _EMAIL = {"type": "string", "format": "email", "minLength": 3, "maxLength": directory.EMAIL_MAX}
 _NEW_PASSWORD = {"type": "string", "minLength": directory.PASSWORD_MIN, "maxLength": directory.PASSWORD_MAX}
 _DISPLAY_NAME = {"type": "string", "maxLength": directory.DISPLAY_NAME_MAX}
-_WORKSPACE_ROLE = {"type": "string", "enum": list(directory.WORKSPACE_ROLES)}
+_WORKSPACE_ROLE = string_enum("WorkspaceRole", directory.WORKSPACE_ROLES)
 _TIME = {"type": "string", "format": "date-time"}
 _AUDIT = {"created_at": _TIME, "created_by": {"type": "string"}, "updated_at": _TIME, "updated_by": {"type": "string"}}
 
 LOGIN_BODY = {
+    "title": "LoginRequest",
     "type": "object",
     "additionalProperties": False,
     "required": ["password"],
-    "anyOf": [{"required": ["email"]}, {"required": ["username"]}],
-    "x-anyOf-message": "email (or its alias username) is required",
+    "x-required-any-of": ["email", "username"],
+    "description": "email (or its alias username) is required",
     "properties": {
         "email": {"type": "string", "minLength": 1, "maxLength": directory.EMAIL_MAX},
         "username": {
@@ -43,6 +45,7 @@ LOGIN_BODY = {
     },
 }
 SESSION_USER = {
+    "title": "SessionUser",
     "type": "object",
     "required": ["id", "email", "display_name", "roles", "workspace_id"],
     "properties": {
@@ -54,12 +57,14 @@ SESSION_USER = {
     },
 }
 LOGIN_RESPONSE = {
+    "title": "LoginResponse",
     "type": "object",
     "required": ["token", "expires_in", "user"],
     "properties": {"token": {"type": "string"}, "expires_in": {"type": "integer"}, "user": SESSION_USER},
 }
-OK_RESPONSE = {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}
+OK_RESPONSE = {"title": "Ok", "type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}
 USER = {
+    "title": "User",
     "type": "object",
     "required": ["id", "email", "display_name", "roles", "workspace_id", "auth_source", *_AUDIT],
     "properties": {
@@ -68,7 +73,7 @@ USER = {
         "display_name": {"type": "string"},
         "roles": {"type": "array", "items": {"type": "string"}},
         "workspace_id": {"type": ["string", "null"]},
-        "auth_source": {"type": "string", "enum": ["local", "oidc"]},
+        "auth_source": string_enum("AuthSource", ["local", "oidc"]),
         "external_id": {"type": ["string", "null"]},
         "version": {"type": "integer"},
         **_AUDIT,
@@ -76,10 +81,12 @@ USER = {
 }
 ME = {
     **USER,
+    "title": "Me",
     "required": [*USER["required"], "workspaces", "version"],
     "properties": {**USER["properties"], "workspaces": {"type": "array", "items": {"type": "string"}}},
 }
 UPDATE_ME_BODY = {
+    "title": "MeUpdate",
     "type": "object",
     "additionalProperties": False,
     "properties": {
@@ -89,16 +96,19 @@ UPDATE_ME_BODY = {
     },
 }
 WORKSPACE = {
+    "title": "Workspace",
     "type": "object",
     "required": ["id", "name", "version", *_AUDIT],
     "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"}, **_AUDIT},
 }
 CREATED_WORKSPACE = {
     **WORKSPACE,
+    "title": "CreatedWorkspace",
     "required": [*WORKSPACE["required"], "admin"],
     "properties": {**WORKSPACE["properties"], "admin": USER},
 }
 CREATE_WORKSPACE_BODY = {
+    "title": "WorkspaceCreate",
     "type": "object",
     "additionalProperties": False,
     "required": ["id", "name", "admin"],
@@ -114,6 +124,7 @@ CREATE_WORKSPACE_BODY = {
     },
 }
 CREATE_USER_BODY = {
+    "title": "UserCreate",
     "type": "object",
     "additionalProperties": False,
     "required": ["email", "password", "roles"],
@@ -124,6 +135,8 @@ CREATE_USER_BODY = {
         "display_name": _DISPLAY_NAME,
     },
 }
+WORKSPACE_LIST = list_of("WorkspaceList", WORKSPACE)
+USER_LIST = list_of("UserList", USER)
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -158,6 +171,7 @@ def _me_reply(profile: dict, principal) -> Reply:
 @routes.route(
     "/api/v1/auth/login",
     "POST",
+    operation_id="login",
     summary="Sign in with email (or username) and password; returns a token and sets the session cookie "
     "(AUTH_MODE=local only: 404 local_login_disabled under OIDC)",
     auth=False,
@@ -165,6 +179,8 @@ def _me_reply(profile: dict, principal) -> Reply:
     idempotent=False,
     body=LOGIN_BODY,
     response=LOGIN_RESPONSE,
+    errors=frozenset({401, 404, 429}),
+    response_headers=("Set-Cookie", "Cache-Control"),
 )
 def login(request):
     session = directory.login(_login_email(request.body), request.body["password"])
@@ -175,12 +191,14 @@ def login(request):
 @routes.route(
     "/api/v1/auth/logout",
     "POST",
+    operation_id="logout",
     summary="Sign out: clears the session cookie and answers 200 {ok: true} (the token itself stays valid "
     "until it expires)",
     auth=False,
     tenant=False,
     idempotent=False,
     response=OK_RESPONSE,
+    response_headers=("Set-Cookie", "Cache-Control"),
 )
 def logout(_request):
     return Reply({"ok": True}, headers={"Set-Cookie": _session_cookie("", 0), "Cache-Control": "no-store"})
@@ -189,9 +207,12 @@ def logout(_request):
 @routes.route(
     "/api/v1/auth/me",
     "GET",
+    operation_id="getMe",
     summary="The caller's profile (roles and workspaces as the token grants them)",
     tenant=False,
     response=ME,
+    errors=frozenset({404}),
+    response_headers=("ETag",),
 )
 def get_me(request):
     return _me_reply(directory.get_user(request.principal.user_id), request.principal)
@@ -200,10 +221,14 @@ def get_me(request):
 @routes.route(
     "/api/v1/auth/me",
     "PATCH",
+    operation_id="updateMe",
     summary="Change the caller's display name and/or password (new_password needs current_password)",
     tenant=False,
     body=UPDATE_ME_BODY,
     response=ME,
+    if_match=True,
+    errors=frozenset({404}),
+    response_headers=("ETag",),
 )
 def update_me(request):
     profile = directory.update_profile(
@@ -225,12 +250,14 @@ WORKSPACES_SCOPE = "directory.workspaces"
 @routes.route(
     "/api/v1/workspaces",
     "POST",
+    operation_id="createWorkspace",
     summary="Create a workspace and its first admin (platform admin)",
     tenant=False,
     roles=frozenset({PLATFORM_ADMIN}),
     body=CREATE_WORKSPACE_BODY,
     response=CREATED_WORKSPACE,
     status=201,
+    response_headers=("ETag",),
 )
 def create_workspace(request):
     body = request.body
@@ -249,11 +276,12 @@ def create_workspace(request):
 @routes.route(
     "/api/v1/workspaces",
     "GET",
+    operation_id="listWorkspaces",
     summary="List workspaces in id order (platform admin)",
     tenant=False,
     roles=frozenset({PLATFORM_ADMIN}),
     query=PAGE_QUERY,
-    response=list_schema(WORKSPACE),
+    response=WORKSPACE_LIST,
 )
 def list_workspaces(request):
     items, next_key = directory.list_workspaces(request.query["limit"], start_key(request, WORKSPACES_SCOPE))
@@ -270,10 +298,11 @@ def _users_scope(workspace_id: str) -> str:
 @routes.route(
     "/api/v1/users",
     "GET",
+    operation_id="listUsers",
     summary="List the workspace's users in email order",
     roles=frozenset({ADMIN, AGENT}),
     query=PAGE_QUERY,
-    response=list_schema(USER),
+    response=USER_LIST,
 )
 def list_users(request):
     scope = _users_scope(request.workspace_id)
@@ -284,11 +313,13 @@ def list_users(request):
 @routes.route(
     "/api/v1/users",
     "POST",
+    operation_id="createUser",
     summary="Create a password user in the workspace (admin)",
     roles=frozenset({ADMIN}),
     body=CREATE_USER_BODY,
     response=USER,
     status=201,
+    response_headers=("ETag",),
 )
 def create_user(request):
     body = request.body

@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.ticket_rules import PRIORITY_INPUTS, STATUSES, TICKET_CLASSES
+from chalicelib.domain.ticket_rules import PRIORITIES, PRIORITY_INPUTS, STATUSES, TICKET_CLASSES
 from chalicelib.http.pagination import PAGE_QUERY
+from chalicelib.http.schemas import NULLABLE_STRING, NULLABLE_TIME, SORT_ORDER, TIME, list_of, named, string_enum
+
+
+def _distinct_strings_ignoring_case(values) -> list[str]:
+    first_spelling: dict[str, str] = {}
+    for value in values:
+        if isinstance(value, str):
+            first_spelling.setdefault(value.casefold(), value)
+    return list(first_spelling.values())
+
+
+TICKET_STATUS = string_enum("TicketStatus", STATUSES)
+TICKET_CLASS = string_enum("TicketClass", TICKET_CLASSES)
+PRIORITY = string_enum("Priority", PRIORITIES, "A ticket's priority as stored and returned")
+# Documented as strings; the domain's integer and lower-case spellings (1, p1) stay accepted.
+PRIORITY_INPUT = {
+    **string_enum(
+        "PriorityInput",
+        _distinct_strings_ignoring_case(PRIORITY_INPUTS),
+        "low, medium, high or urgent; P1 (urgent) to P4 (low), or 1 to 4, are aliases. "
+        "Matched ignoring case; an integer 1-4 is read as its string.",
+    ),
+    "x-enum-ignore-case": True,
+    "x-integer-as-string": True,
+}
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 128}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 100}
@@ -14,11 +39,11 @@ _NULLABLE_ID = {"type": ["string", "null"], "minLength": 1, "maxLength": 128}
 _EDITABLE = {
     "title": {"type": "string", "minLength": 1, "maxLength": 200},
     "description": {"type": "string", "maxLength": 20000},
-    "priority": {"enum": PRIORITY_INPUTS},
+    "priority": PRIORITY_INPUT,
     "urgency": {"type": ["integer", "null"], "minimum": 1, "maximum": 4},
     "category": _NULLABLE_NAME,
     "subcategory": _NULLABLE_NAME,
-    "ticket_class": {"enum": list(TICKET_CLASSES)},
+    "ticket_class": TICKET_CLASS,
     "team": _NULLABLE_NAME,
     "building_id": _NULLABLE_ID,
     "apartment_id": _NULLABLE_ID,
@@ -27,124 +52,164 @@ _EDITABLE = {
     "custom_fields": {"type": "object", "maxProperties": 50},
 }
 
-CREATE_TICKET = {
-    "type": "object",
-    "required": ["title"],
-    "additionalProperties": False,
-    "properties": {**_EDITABLE, "requester_id": _ID, "custom_json": {"type": "object", "maxProperties": 50}},
-}
+_CUSTOM_JSON = {"type": "object", "maxProperties": 50, "description": "alias of custom_fields"}
 
-UPDATE_TICKET = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        **_EDITABLE,
-        "status": {"enum": list(STATUSES)},
-        "reason": {"type": "string", "maxLength": 1000},
-        "assignee_id": _NULLABLE_ID,
-        "custom_json": {"type": "object", "maxProperties": 50},
+CREATE_TICKET = named(
+    "TicketCreate",
+    {
+        "type": "object",
+        "required": ["title"],
+        "additionalProperties": False,
+        "properties": {**_EDITABLE, "requester_id": _ID, "custom_json": _CUSTOM_JSON},
     },
-}
+)
 
-CHANGE_STATUS = {
-    "type": "object",
-    "required": ["status"],
-    "additionalProperties": False,
-    "properties": {"status": {"enum": list(STATUSES)}, "reason": {"type": "string", "maxLength": 1000}},
-}
-
-ASSIGN = {
-    "type": "object",
-    "required": ["assignee_id"],
-    "additionalProperties": False,
-    "properties": {"assignee_id": _NULLABLE_ID, "team": _NAME},
-}
-
-ADD_COMMENT = {
-    "type": "object",
-    "additionalProperties": False,
-    "anyOf": [{"required": ["body_md"]}, {"required": ["body"]}],
-    "x-anyOf-message": "body_md (or its alias body) is required",
-    "properties": {
-        "body_md": {"type": "string", "minLength": 1, "maxLength": 50000},
-        "body": {"type": "string", "minLength": 1, "maxLength": 50000},
-        "is_internal": {"type": "boolean"},
-        "visibility": {"enum": ["internal", "public"]},
+UPDATE_TICKET = named(
+    "TicketPatch",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            **_EDITABLE,
+            "status": TICKET_STATUS,
+            "reason": {"type": "string", "maxLength": 1000},
+            "assignee_id": _NULLABLE_ID,
+            "custom_json": _CUSTOM_JSON,
+        },
     },
-}
+)
 
-_NULLABLE_TEXT = {"type": ["string", "null"]}
-TICKET = {
-    "type": "object",
-    "required": ["id", "number", "title", "status", "priority", "requester_id", "created_at", "updated_at", "version"],
-    "properties": {
-        "id": {"type": "string"},
-        "number": {"type": "string", "pattern": "^DF-[0-9]+$"},
-        "title": {"type": "string"},
-        "description": {"type": "string"},
-        "status": {"enum": list(STATUSES)},
-        "priority": {"enum": ["low", "medium", "high", "urgent"]},
-        "urgency": {"type": ["integer", "null"]},
-        "category": _NULLABLE_TEXT,
-        "subcategory": _NULLABLE_TEXT,
-        "ticket_class": {"enum": list(TICKET_CLASSES)},
-        "requester_id": {"type": "string"},
-        "assignee_id": _NULLABLE_TEXT,
-        "team": _NULLABLE_TEXT,
-        "building_id": _NULLABLE_TEXT,
-        "apartment_id": _NULLABLE_TEXT,
-        "source": {"type": "string"},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "custom_fields": {"type": "object"},
-        "created_by": {"type": "string"},
-        "created_at": {"type": "string", "format": "date-time"},
-        "updated_at": {"type": "string", "format": "date-time"},
-        "resolved_at": {"type": ["string", "null"], "format": "date-time"},
-        "closed_at": {"type": ["string", "null"], "format": "date-time"},
-        "version": {"type": "integer"},
+CHANGE_STATUS = named(
+    "TicketStatusChange",
+    {
+        "type": "object",
+        "required": ["status"],
+        "additionalProperties": False,
+        "properties": {"status": TICKET_STATUS, "reason": {"type": "string", "maxLength": 1000}},
     },
-}
+)
 
-COMMENT = {
-    "type": "object",
-    "required": ["id", "ticket_id", "author_id", "body_md", "is_internal", "created_at"],
-    "properties": {
-        "id": {"type": "string"},
-        "ticket_id": {"type": "string"},
-        "author_id": {"type": "string"},
-        "body_md": {"type": "string"},
-        "is_internal": {"type": "boolean"},
-        "created_at": {"type": "string", "format": "date-time"},
+ASSIGN = named(
+    "TicketAssignment",
+    {
+        "type": "object",
+        "required": ["assignee_id"],
+        "additionalProperties": False,
+        "properties": {"assignee_id": _NULLABLE_ID, "team": _NAME},
     },
-}
+)
 
-HISTORY_ROW = {
-    "type": "object",
-    "required": ["id", "ticket_id", "actor_id", "at", "field", "from", "to"],
-    "properties": {
-        "id": {"type": "string"},
-        "ticket_id": {"type": "string"},
-        "actor_id": {"type": "string"},
-        "at": {"type": "string", "format": "date-time"},
-        "field": {"type": "string"},
-        "from": {},
-        "to": {},
-        "note": {"type": ["string", "null"]},
+ADD_COMMENT = named(
+    "CommentCreate",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "x-required-any-of": ["body_md", "body"],
+        "description": "body_md (or its alias body) is required",
+        "properties": {
+            "body_md": {"type": "string", "minLength": 1, "maxLength": 50000},
+            "body": {"type": "string", "minLength": 1, "maxLength": 50000, "description": "alias of body_md"},
+            "is_internal": {"type": "boolean"},
+            "visibility": string_enum("CommentVisibility", ["internal", "public"], "alias of is_internal"),
+        },
     },
-}
+)
+
+_NULLABLE_TEXT = NULLABLE_STRING
+TICKET = named(
+    "Ticket",
+    {
+        "type": "object",
+        "required": [
+            "id",
+            "number",
+            "title",
+            "status",
+            "priority",
+            "requester_id",
+            "created_at",
+            "updated_at",
+            "version",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "number": {"type": "string", "pattern": "^DF-[0-9]+$"},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "status": TICKET_STATUS,
+            "priority": PRIORITY,
+            "urgency": {"type": ["integer", "null"]},
+            "category": _NULLABLE_TEXT,
+            "subcategory": _NULLABLE_TEXT,
+            "ticket_class": TICKET_CLASS,
+            "requester_id": {"type": "string"},
+            "assignee_id": _NULLABLE_TEXT,
+            "team": _NULLABLE_TEXT,
+            "building_id": _NULLABLE_TEXT,
+            "apartment_id": _NULLABLE_TEXT,
+            "source": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "custom_fields": {"type": "object"},
+            "created_by": {"type": "string"},
+            "created_at": TIME,
+            "updated_at": TIME,
+            "resolved_at": NULLABLE_TIME,
+            "closed_at": NULLABLE_TIME,
+            "version": {"type": "integer"},
+        },
+    },
+)
+
+COMMENT = named(
+    "Comment",
+    {
+        "type": "object",
+        "required": ["id", "ticket_id", "author_id", "body_md", "is_internal", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "ticket_id": {"type": "string"},
+            "author_id": {"type": "string"},
+            "body_md": {"type": "string"},
+            "is_internal": {"type": "boolean"},
+            "created_at": TIME,
+        },
+    },
+)
+
+HISTORY_ROW = named(
+    "HistoryRow",
+    {
+        "type": "object",
+        "required": ["id", "ticket_id", "actor_id", "at", "field", "from", "to"],
+        "properties": {
+            "id": {"type": "string"},
+            "ticket_id": {"type": "string"},
+            "actor_id": {"type": "string"},
+            "at": TIME,
+            "field": {"type": "string"},
+            "from": {"description": "The field's value before (any JSON value)"},
+            "to": {"description": "The field's value after (any JSON value)"},
+            "note": NULLABLE_STRING,
+        },
+    },
+)
+
+TICKET_LIST = list_of("TicketList", TICKET)
+COMMENT_LIST = list_of("CommentList", COMMENT)
+HISTORY_LIST = list_of("HistoryList", HISTORY_ROW)
 
 _FILTER = {"type": "string", "minLength": 1, "maxLength": 128}
 LIST_QUERY = {
-    "status": {"enum": list(STATUSES)},
-    "priority": {"enum": [str(p) for p in PRIORITY_INPUTS if isinstance(p, str)]},
+    "status": TICKET_STATUS,
+    "priority": PRIORITY_INPUT,
     "assignee": _FILTER,
     "requester": _FILTER,
     "team": _FILTER,
     "category": _FILTER,
     "tag": {"type": "string", "minLength": 1, "maxLength": 40},
-    "created_from": {"type": "string", "format": "date-time"},
-    "created_to": {"type": "string", "format": "date-time"},
-    "sort": {"enum": ["created_at", "updated_at"]},
-    "order": {"enum": ["asc", "desc"]},
+    "created_from": TIME,
+    "created_to": TIME,
+    "sort": string_enum("TicketSort", ["created_at", "updated_at"]),
+    "order": SORT_ORDER,
     **PAGE_QUERY,
 }

@@ -6,7 +6,7 @@ from chalicelib.auth.roles import ADMIN, AGENT, ANY_MEMBER, REQUESTER
 from chalicelib.blueprints import ticket_schemas as schemas
 from chalicelib.domain import ticket_listing, tickets
 from chalicelib.errors import ValidationError
-from chalicelib.http.pagination import PAGE_QUERY, list_schema, page, start_key
+from chalicelib.http.pagination import PAGE_QUERY, page, start_key
 from chalicelib.http.registry import RouteFamily
 from chalicelib.http.request import etag_for
 from chalicelib.http.responses import Reply, no_content
@@ -26,11 +26,13 @@ def _ticket_reply(ticket: dict, status: int = 200) -> Reply:
 @routes.route(
     "/api/v1/tickets",
     "POST",
+    operation_id="createTicket",
     summary="Open a ticket",
     roles=WRITERS,
     body=schemas.CREATE_TICKET,
     response=schemas.TICKET,
     status=201,
+    response_headers=("ETag", "Location"),
 )
 def create_ticket(request):
     ticket = tickets.create_ticket(request.workspace_id, request.principal, request.body, request.correlation_id)
@@ -40,10 +42,11 @@ def create_ticket(request):
 @routes.route(
     "/api/v1/tickets",
     "GET",
+    operation_id="listTickets",
     summary="List tickets (filters, sort, cursor)",
     roles=ANY_MEMBER,
     query=schemas.LIST_QUERY,
-    response=list_schema(schemas.TICKET),
+    response=schemas.TICKET_LIST,
 )
 def list_tickets(request):
     query = ticket_listing.build_query(request.principal, request.query)
@@ -54,13 +57,29 @@ def list_tickets(request):
     return page(request, items, next_key, scope, query.sort, query.order, query.filters)
 
 
-@routes.route(TICKET_PATH, "GET", summary="Get a ticket by id or number", roles=ANY_MEMBER, response=schemas.TICKET)
+@routes.route(
+    TICKET_PATH,
+    "GET",
+    operation_id="getTicket",
+    summary="Get a ticket by id or number",
+    roles=ANY_MEMBER,
+    response=schemas.TICKET,
+    response_headers=("ETag",),
+)
 def get_ticket(request):
     return _ticket_reply(tickets.get_ticket(request.workspace_id, request.principal, request.path_params["ticket_id"]))
 
 
 @routes.route(
-    TICKET_PATH, "PATCH", summary="Update a ticket", roles=WRITERS, body=schemas.UPDATE_TICKET, response=schemas.TICKET
+    TICKET_PATH,
+    "PATCH",
+    operation_id="updateTicket",
+    summary="Update a ticket",
+    roles=WRITERS,
+    body=schemas.UPDATE_TICKET,
+    response=schemas.TICKET,
+    if_match=True,
+    response_headers=("ETag",),
 )
 def update_ticket(request):
     ticket = tickets.update_ticket(
@@ -74,7 +93,15 @@ def update_ticket(request):
     return _ticket_reply(ticket)
 
 
-@routes.route(TICKET_PATH, "DELETE", summary="Delete a ticket (history is kept)", roles=frozenset({ADMIN}), status=204)
+@routes.route(
+    TICKET_PATH,
+    "DELETE",
+    operation_id="deleteTicket",
+    summary="Delete a ticket (history is kept)",
+    roles=frozenset({ADMIN}),
+    status=204,
+    if_match=True,
+)
 def delete_ticket(request):
     tickets.delete_ticket(
         request.workspace_id,
@@ -89,10 +116,13 @@ def delete_ticket(request):
 @routes.route(
     f"{TICKET_PATH}/status",
     "POST",
+    operation_id="changeTicketStatus",
     summary="Change a ticket's status",
     roles=WRITERS,
     body=schemas.CHANGE_STATUS,
     response=schemas.TICKET,
+    if_match=True,
+    response_headers=("ETag",),
 )
 def change_status(request):
     ticket = tickets.change_status(
@@ -110,10 +140,13 @@ def change_status(request):
 @routes.route(
     f"{TICKET_PATH}/assignment",
     "POST",
+    operation_id="assignTicket",
     summary="Assign a ticket",
     roles=STAFF,
     body=schemas.ASSIGN,
     response=schemas.TICKET,
+    if_match=True,
+    response_headers=("ETag",),
 )
 def assign_ticket(request):
     ticket = tickets.assign_ticket(
@@ -131,6 +164,7 @@ def assign_ticket(request):
 @routes.route(
     f"{TICKET_PATH}/comments",
     "POST",
+    operation_id="addComment",
     summary="Comment on a ticket (markdown; internal or public)",
     roles=WRITERS,
     body=schemas.ADD_COMMENT,
@@ -172,10 +206,11 @@ def _child_list(request, lister, scope_name: str):
 @routes.route(
     f"{TICKET_PATH}/comments",
     "GET",
+    operation_id="listComments",
     summary="List a ticket's comments",
     roles=ANY_MEMBER,
     query=PAGE_QUERY,
-    response=list_schema(schemas.COMMENT),
+    response=schemas.COMMENT_LIST,
 )
 def list_comments(request):
     return _child_list(request, tickets.list_comments, "comments")
@@ -184,10 +219,11 @@ def list_comments(request):
 @routes.route(
     f"{TICKET_PATH}/history",
     "GET",
+    operation_id="listHistory",
     summary="A ticket's change history: who, when, field, from, to",
     roles=ANY_MEMBER,
     query=PAGE_QUERY,
-    response=list_schema(schemas.HISTORY_ROW),
+    response=schemas.HISTORY_LIST,
 )
 def list_history(request):
     return _child_list(request, tickets.list_history, "history")

@@ -11,27 +11,6 @@ PAGE_QUERY = {
 }
 
 
-def list_schema(item_schema: dict) -> dict:
-    return {
-        "type": "object",
-        "required": ["data", "page", "sort", "filters"],
-        "properties": {
-            "data": {"type": "array", "items": item_schema},
-            "page": {
-                "type": "object",
-                "required": ["limit", "returned", "next_cursor"],
-                "properties": {
-                    "limit": {"type": "integer"},
-                    "returned": {"type": "integer"},
-                    "next_cursor": {"type": ["string", "null"]},
-                },
-            },
-            "sort": {"type": "object"},
-            "filters": {"type": "object"},
-        },
-    }
-
-
 def start_key(request, scope: str) -> dict | None:
     """The position a request's cursor encodes (None for the first page); 400 if forged or foreign."""
     cursor = request.query.get("cursor")

@@ -1,8 +1,9 @@
 """Route families: Chalice blueprints whose routes also describe themselves.
 
 Every route is declared once, with ``RouteFamily.route``; the description feeds the request
-pipeline (auth, tenancy, roles, idempotency, validation), the OpenAPI document and the
-template's API events. A CORS preflight (OPTIONS) route is added for each path.
+pipeline (auth, tenancy, roles, idempotency, validation), the OpenAPI document (operationId,
+schemas, the statuses and headers it can answer) and the template's API events. A CORS
+preflight (OPTIONS) route is added for each path.
 """
 
 from __future__ import annotations
@@ -16,9 +17,16 @@ MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 @dataclass(frozen=True)
 class RouteSpec:
+    """One route. Besides what the pipeline enforces, it says what the route can answer:
+    ``errors`` are the statuses its domain call adds to those the pipeline gives it (e.g. 404
+    for a route without a path id that still looks something up), ``if_match`` that it reads
+    ``If-Match`` (so it can answer 412), ``response_headers`` the headers its success carries
+    beyond those the pipeline adds (names from ``chalicelib.http.openapi.RESPONSE_HEADERS``)."""
+
     family: str
     path: str
     method: str
+    operation_id: str = ""
     summary: str = ""
     auth: bool = True
     tenant: bool = True
@@ -32,10 +40,9 @@ class RouteSpec:
     preflight: bool = False
     raw_response: bool = False
     content_type: str = "application/json"
-
-    @property
-    def operation_id(self) -> str:
-        return f"{self.method.lower()}_{self.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}"
+    if_match: bool = False
+    errors: frozenset[int] = frozenset()
+    response_headers: tuple[str, ...] = ()
 
 
 ROUTES: list[RouteSpec] = []
@@ -59,11 +66,12 @@ class RouteFamily:
         self._declarations: list[tuple[RouteSpec, object]] = []
         self._paths: list[str] = []
 
-    def route(self, path: str, method: str, **options):
-        """Declare ``method path``; options are RouteSpec fields (summary, roles, body, query, ...)."""
+    def route(self, path: str, method: str, *, operation_id: str, **options):
+        """Declare ``method path`` as ``operation_id`` (the name clients call it by, unique across
+        the API); options are RouteSpec fields (summary, roles, body, query, response, ...)."""
         method = method.upper()
         options.setdefault("idempotent", method in MUTATING_METHODS)
-        spec = RouteSpec(family=self.family, path=path, method=method, **options)
+        spec = RouteSpec(family=self.family, path=path, method=method, operation_id=operation_id, **options)
 
         def decorator(handler):
             ROUTES.append(spec)
@@ -91,6 +99,8 @@ class RouteFamily:
         return blueprint
 
     def _view_name(self, spec: RouteSpec) -> str:
+        if spec.preflight:
+            return f"{self.family}_options_{spec.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}"
         return f"{self.family}_{spec.operation_id}"
 
 

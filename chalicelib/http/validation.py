@@ -1,7 +1,13 @@
 """A small JSON Schema subset validator, so the schemas that document a route in OpenAPI are the
 same ones that check its input. Supported: type (incl. lists of types), properties, required,
 additionalProperties (bool), anyOf, enum, minLength, maxLength, pattern, minimum, maximum, items,
-maxItems, uniqueItems, maxProperties, format (date-time, email)."""
+maxItems, uniqueItems, maxProperties, format (date-time, email).
+
+Three extension keywords keep lenient inputs out of the published types (clients generated from
+the document see plain string enums and typed objects; other tools ignore ``x-`` keywords):
+``x-integer-as-string`` reads an integer as its decimal string before any other rule (priority
+``2`` is ``"2"``); ``x-enum-ignore-case`` matches a string enum ignoring case (``p1`` is ``P1``);
+``x-required-any-of`` requires at least one of the named properties (a field and its alias)."""
 
 from __future__ import annotations
 
@@ -33,12 +39,14 @@ def _is_type(value, type_name: str) -> bool:
 def errors_for(value, schema: dict, path: str = "") -> dict[str, str]:
     """Return ``{field_path: message}`` for every rule ``value`` breaks (empty when valid)."""
     where = path or "body"
+    if schema.get("x-integer-as-string") and _is_type(value, "integer") and not isinstance(value, float):
+        value = str(value)
     types = schema.get("type")
     if types is not None:
         type_list = types if isinstance(types, list) else [types]
         if not any(_is_type(value, t) for t in type_list):
             return {where: f"must be of type {' or '.join(type_list)}"}
-    if "enum" in schema and not any(value == option and type(value) is type(option) for option in schema["enum"]):
+    if "enum" in schema and not _in_enum(value, schema):
         allowed = ", ".join(str(option) for option in schema["enum"])
         return {where: f"must be one of: {allowed}"}
     if "anyOf" in schema and not any(not errors_for(value, option, path) for option in schema["anyOf"]):
@@ -55,6 +63,12 @@ def errors_for(value, schema: dict, path: str = "") -> dict[str, str]:
     if isinstance(value, dict):
         return _object_errors(value, schema, path, where)
     return {}
+
+
+def _in_enum(value, schema: dict) -> bool:
+    if schema.get("x-enum-ignore-case") and isinstance(value, str):
+        return value.casefold() in {option.casefold() for option in schema["enum"] if isinstance(option, str)}
+    return any(value == option and type(value) is type(option) for option in schema["enum"])
 
 
 def _string_errors(value: str, schema: dict, where: str) -> dict[str, str]:
@@ -99,6 +113,10 @@ def _object_errors(value: dict, schema: dict, path: str, where: str) -> dict[str
     for name in schema.get("required", []):
         if name not in value:
             errors[f"{path}.{name}" if path else name] = "is required"
+    alternatives = schema.get("x-required-any-of")
+    if alternatives and not any(name in value for name in alternatives):
+        first, *aliases = alternatives
+        errors[f"{path}.{first}" if path else first] = f"is required (or its alias {' or '.join(aliases)})"
     for name, item in value.items():
         field_path = f"{path}.{name}" if path else name
         if name in properties:

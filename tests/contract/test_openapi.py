@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import jsonschema
 import pytest
@@ -93,17 +94,206 @@ def test_every_operation_declares_one_success_response_with_its_body(document):
     assert problems == []
 
 
-def test_every_operation_declares_the_error_envelope_for_its_errors(document):
+def test_every_error_response_is_the_error_envelope_with_a_correlation_id(document):
     problems = []
     for path, method, operation in operations(document):
-        expected = {"400", "404"} | ({"401", "403"} if operation.get("security") else set())
-        for status in sorted(expected - set(operation["responses"])):
-            problems.append(f"{method.upper()} {path}: no {status} response")
         for status, response in operation["responses"].items():
             if status[0] in "45" and _json_schema(response) != {"$ref": ERROR_REF}:
                 problems.append(f"{method.upper()} {path}: {status} is not the error envelope")
+            if "x-correlation-id" not in response.get("headers", {}):
+                problems.append(f"{method.upper()} {path}: {status} does not declare x-correlation-id")
 
     assert problems == []
+
+
+def test_statuses_are_declared_only_where_a_route_can_answer_them(document):
+    problems = []
+    for path, method, operation in operations(document):
+        statuses = set(operation["responses"])
+        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        has_path_id = any(p["in"] == "path" for p in operation["parameters"])
+        secured = bool(operation["security"])
+        name = f"{operation['operationId']} ({method.upper()} {path})"
+        if ("412" in statuses) != ("If-Match" in headers):
+            problems.append(f"{name}: 412 without If-Match, or If-Match without 412")
+        if ("409" not in statuses or "422" not in statuses) and "Idempotency-Key" in headers:
+            problems.append(f"{name}: reads Idempotency-Key but declares no 409/422")
+        if "404" in statuses and not has_path_id and operation["operationId"] not in LOOKUPS_WITHOUT_PATH_ID:
+            problems.append(f"{name}: 404 without a path id")
+        if has_path_id and "404" not in statuses:
+            problems.append(f"{name}: a path id but no 404")
+        if secured and not {"401", "403"} <= statuses and operation["operationId"] not in SECURED_WITHOUT_ROLES:
+            problems.append(f"{name}: authenticated but no 401/403")
+        if not secured and {"401", "403"} & statuses and operation["operationId"] != "login":
+            problems.append(f"{name}: public but declares 401/403")
+        if "429" in statuses and operation["operationId"] != "login":
+            problems.append(f"{name}: 429 outside login")
+
+    assert problems == []
+
+
+# /auth/me looks the caller up (gone → 404) and is open to any role of any workspace (no 403).
+LOOKUPS_WITHOUT_PATH_ID = {"login", "getMe", "updateMe"}
+SECURED_WITHOUT_ROLES = {"getMe", "updateMe"}
+
+
+def test_the_health_check_declares_no_errors(document):
+    responses = document["paths"]["/api/v1/health"]["get"]["responses"]
+
+    assert set(responses) == {"200"}
+
+
+def test_login_declares_lockout_with_retry_after_and_bad_credentials(document):
+    responses = document["paths"]["/api/v1/auth/login"]["post"]["responses"]
+
+    assert {"400", "401", "429"} <= set(responses)
+    assert responses["429"]["headers"]["Retry-After"]["required"] is True
+    assert set(responses["200"]["headers"]) >= {"Set-Cookie", "x-correlation-id"}
+
+
+def test_ticket_responses_declare_etag_location_and_replay_headers(document):
+    tickets = document["paths"]["/api/v1/tickets"]
+    one_ticket = document["paths"]["/api/v1/tickets/{ticket_id}"]
+
+    created = tickets["post"]["responses"]["201"]["headers"]
+    assert {"ETag", "Location", "Idempotent-Replayed", "x-correlation-id"} <= set(created)
+    assert "ETag" in one_ticket["get"]["responses"]["200"]["headers"]
+    assert "ETag" in one_ticket["patch"]["responses"]["200"]["headers"]
+    assert "ETag" not in tickets["get"]["responses"]["200"]["headers"]
+
+
+EXPECTED_OPERATIONS = {
+    "createTicket": ("post", "/api/v1/tickets"),
+    "listTickets": ("get", "/api/v1/tickets"),
+    "getTicket": ("get", "/api/v1/tickets/{ticket_id}"),
+    "updateTicket": ("patch", "/api/v1/tickets/{ticket_id}"),
+    "deleteTicket": ("delete", "/api/v1/tickets/{ticket_id}"),
+    "changeTicketStatus": ("post", "/api/v1/tickets/{ticket_id}/status"),
+    "assignTicket": ("post", "/api/v1/tickets/{ticket_id}/assignment"),
+    "addComment": ("post", "/api/v1/tickets/{ticket_id}/comments"),
+    "listComments": ("get", "/api/v1/tickets/{ticket_id}/comments"),
+    "listHistory": ("get", "/api/v1/tickets/{ticket_id}/history"),
+    "login": ("post", "/api/v1/auth/login"),
+    "logout": ("post", "/api/v1/auth/logout"),
+    "getMe": ("get", "/api/v1/auth/me"),
+    "updateMe": ("patch", "/api/v1/auth/me"),
+}
+
+
+def test_operation_ids_are_unique_camel_case_names(document):
+    ids = [operation["operationId"] for _, _, operation in operations(document)]
+
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert [i for i in ids if not re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", i)] == []
+
+
+def test_core_operations_have_their_readable_ids(document):
+    found = {operation["operationId"]: (method, path) for path, method, operation in operations(document)}
+
+    assert {name: found.get(name) for name in EXPECTED_OPERATIONS} == EXPECTED_OPERATIONS
+
+
+REQUIRED_SCHEMAS = {
+    "Ticket",
+    "TicketCreate",
+    "TicketPatch",
+    "Comment",
+    "CommentCreate",
+    "HistoryRow",
+    "User",
+    "Workspace",
+    "LoginRequest",
+    "LoginResponse",
+    "Error",
+    "TicketList",
+    "CommentList",
+    "HistoryList",
+    "UserList",
+    "Page",
+}
+
+
+def test_named_schemas_are_published_once_and_referenced(document):
+    schemas = document["components"]["schemas"]
+    ticket_list = schemas["TicketList"]["properties"]
+
+    assert set(schemas) >= REQUIRED_SCHEMAS
+    assert ticket_list["data"]["items"] == {"$ref": "#/components/schemas/Ticket"}
+    assert ticket_list["page"] == schemas["UserList"]["properties"]["page"] == {"$ref": "#/components/schemas/Page"}
+
+
+def test_request_and_json_response_bodies_are_references_to_named_schemas(document):
+    inline = []
+    for path, method, operation in operations(document):
+        bodies = [operation.get("requestBody", {}).get("content", {}).get("application/json", {})]
+        bodies += [
+            response.get("content", {}).get("application/json", {}) for response in operation["responses"].values()
+        ]
+        for media in bodies:
+            if "schema" in media and "$ref" not in media["schema"] and operation["operationId"] != "getOpenApiDocument":
+                inline.append(f"{method.upper()} {path}")
+
+    assert inline == []
+
+
+def test_every_enum_is_typed_strings_without_case_collisions(document):
+    problems = []
+    for where, schema in _all_schemas(document):
+        if "enum" not in schema:
+            continue
+        values = schema["enum"]
+        if schema.get("type") != "string" or not all(isinstance(value, str) for value in values):
+            problems.append(f"{where}: enum is not typed strings: {values}")
+        elif len({value.upper() for value in values}) != len(values):
+            problems.append(f"{where}: enum values collide ignoring case: {values}")
+
+    assert problems == []
+
+
+def test_priority_is_documented_as_strings_with_p_and_number_aliases(document):
+    priority_input = document["components"]["schemas"]["PriorityInput"]
+
+    assert set(priority_input["enum"]) == {
+        "low",
+        "medium",
+        "high",
+        "urgent",
+        "P1",
+        "P2",
+        "P3",
+        "P4",
+        "1",
+        "2",
+        "3",
+        "4",
+    }
+
+
+def test_every_priority_spelling_the_domain_accepts_passes_request_validation():
+    from chalicelib.blueprints.ticket_schemas import CREATE_TICKET
+    from chalicelib.domain.ticket_rules import PRIORITY_INPUTS
+    from chalicelib.http.validation import errors_for
+
+    refused = {repr(p): errors_for({"title": "t", "priority": p}, CREATE_TICKET) for p in PRIORITY_INPUTS}
+
+    assert {spelling: errors for spelling, errors in refused.items() if errors} == {}
+    assert errors_for({"title": "t", "priority": "P5"}, CREATE_TICKET) != {}
+    assert errors_for({"title": "t", "priority": True}, CREATE_TICKET) != {}
+
+
+def _all_schemas(document: dict):
+    def walk(node, where):
+        if isinstance(node, dict):
+            if "enum" in node:
+                yield where, node
+            for key, value in node.items():
+                yield from walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for position, value in enumerate(node):
+                yield from walk(value, f"{where}/{position}")
+
+    yield from walk(document["components"]["schemas"], "#/components/schemas")
+    yield from walk(document["paths"], "#/paths")
 
 
 def _json_schema(response: dict):

@@ -328,8 +328,9 @@ def test_openapi_documents_the_directory_routes_with_their_schemas(client):
 
     login_body = document["paths"]["/api/v1/auth/login"]["post"]["requestBody"]["content"]["application/json"]
     create_user = document["paths"]["/api/v1/users"]["post"]
-    assert set(login_body["schema"]["properties"]) == {"email", "username", "password"}
-    assert login_body["schema"]["additionalProperties"] is False
+    login_schema = document["components"]["schemas"][login_body["schema"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(login_schema["properties"]) == {"email", "username", "password"}
+    assert login_schema["additionalProperties"] is False
     assert "201" in create_user["responses"]
     assert {p["name"] for p in document["paths"]["/api/v1/users"]["get"]["parameters"]} >= {"limit", "cursor"}
     assert document["paths"]["/api/v1/auth/login"]["post"]["security"] == []

@@ -8,6 +8,8 @@ Lambda's platform. Three things keep it small without changing what runs:
 
 - Chalice: a deployed Chalice app needs only ``chalice/app.py`` (Chalice's own packager ships just
   that); its CLI and the CLI's dependencies (click, PyYAML, inquirer, ...) stay out.
+- Swagger UI (``swagger-ui-py``): the API reads two static files of it and never imports it, so
+  it is installed without its dependencies (Jinja2, PyYAML) and everything else of it is left out.
 - botocore: we ship the pinned, tested version rather than trusting the runtime's, but only the
   service models Deskflow's clients use (most of botocore's size is the models of ~400 services).
 - no tests, bench, infra tooling, ``__pycache__`` or state folders, by construction.
@@ -36,6 +38,8 @@ LAMBDA_PLATFORM = ["--platform", "manylinux2014_x86_64", "--implementation", "cp
 # Service models every client needs besides its own.
 BOTOCORE_SHARED_DATA = {"endpoints.json", "partitions.json", "sdk-default-configuration.json", "_retry.json"}
 CHALICE_RUNTIME_FILES = {"__init__.py", "app.py"}
+# Requirements whose own dependencies the runtime never needs (see the module docstring).
+WITHOUT_DEPENDENCIES = ("chalice", "swagger-ui-py")
 
 
 @dataclass(frozen=True)
@@ -117,12 +121,12 @@ def install_dependencies(cache_dir: Path = DEPENDENCY_CACHE) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     pinned = [line.strip() for line in requirements.splitlines() if line.strip() and not line.startswith("#")]
-    chalice = [line for line in pinned if line.lower().startswith("chalice")]
-    others = [line for line in pinned if line not in chalice]
+    alone = [line for line in pinned if line.lower().split("==")[0].split("[")[0] in WITHOUT_DEPENDENCIES]
+    others = [line for line in pinned if line not in alone]
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
     pip += ["--target", str(staging), *LAMBDA_PLATFORM, "--only-binary=:all:"]
     subprocess.run([*pip, *others], check=True)
-    subprocess.run([*pip, "--no-deps", *chalice], check=True)
+    subprocess.run([*pip, "--no-deps", *alone], check=True)
     _prune(staging)
     staging.rename(target)
     (target / ".complete").touch()
@@ -132,6 +136,14 @@ def install_dependencies(cache_dir: Path = DEPENDENCY_CACHE) -> Path:
 def _prune(site: Path) -> None:
     for path in (site / "chalice").iterdir():
         if path.name not in CHALICE_RUNTIME_FILES:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    from chalicelib.http.api_docs import ASSETS, PACKAGE
+
+    swagger = site / PACKAGE
+    for path in list(swagger.rglob("*")):
+        relative = path.relative_to(swagger).as_posix()
+        keep = relative in {"__init__.py", "static"} or relative in {f"static/{name}" for name in ASSETS}
+        if not keep and path.exists():
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     wanted = aws_services()
     for path in (site / "botocore" / "data").iterdir():

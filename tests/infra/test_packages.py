@@ -56,3 +56,15 @@ def test_each_package_imports_its_entry_and_lazy_dependencies_on_its_own(built):
         result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True)
 
         assert result.returncode == 0, f"{item.logical_id}: {result.stderr[-2000:]}"
+
+
+def test_the_api_reference_page_is_served_from_inside_the_system_package(built):
+    system = next(item for item in built if item.logical_id == "SystemApiFunction")
+    script = (
+        f"import sys; sys.path[:0] = [{str(system.directory)!r}]; "
+        "from chalicelib.http import api_docs; "
+        "assert all(api_docs._static_folder().joinpath(name).stat().st_size > 0 for name in api_docs.ASSETS)"
+    )
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr[-2000:]

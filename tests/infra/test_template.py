@@ -42,6 +42,7 @@ SETTINGS_LEFT_TO_DEFAULTS = {
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
     "AWS_ENDPOINT_URL",
+    "LOG_FORMAT",  # json by default, as AWS wants; console is for make run
     "OIDC_ROLES_CLAIM",
     "OIDC_WORKSPACES_CLAIM",
     "REQUIRE_IDEMPOTENCY_KEY",

@@ -87,6 +87,10 @@ def ensure_event_bus() -> list[str]:
     return []
 
 
+def rule_name(subscription: str) -> str:
+    return f"{get_settings().table_prefix}-{subscription}"
+
+
 def ensure_subscriptions(subscriptions: dict[str, Subscription] | None = None) -> list[str]:
     """One rule per subscription on the bus, targeting its queue, whose policy lets that rule send.
     Queues must exist (``ensure_queues``). Returns the rules created; what matches is left alone."""
@@ -95,24 +99,24 @@ def ensure_subscriptions(subscriptions: dict[str, Subscription] | None = None) -
     bus = event_bus_name()
     created = []
     for subscription in (SUBSCRIPTIONS if subscriptions is None else subscriptions).values():
-        rule = settings.queue_name(subscription.name)
+        rule = rule_name(subscription.name)
         pattern = subscription.event_pattern()
         try:
             current = events.describe_rule(Name=rule, EventBusName=bus)
-            rule_arn = current["Arn"]
-            if json.loads(current.get("EventPattern") or "{}") != pattern or current.get("State") != "ENABLED":
-                events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")
         except events.exceptions.ResourceNotFoundException:
-            rule_arn = events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")[
-                "RuleArn"
-            ]
+            current = None
             created.append(rule)
+        if current and json.loads(current.get("EventPattern") or "{}") == pattern and current["State"] == "ENABLED":
+            rule_arn = current["Arn"]
+        else:
+            rule_arn = events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")
+            rule_arn = rule_arn["RuleArn"]
         queue_url = aws.sqs().get_queue_url(QueueName=settings.queue_name(subscription.queue))["QueueUrl"]
         queue_arn = _queue_arn(queue_url)
         _ensure_queue_policy(queue_url, queue_policy(queue_arn, rule_arn))
-        target = {"Id": "queue", "Arn": queue_arn}
-        if events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"] != [target]:
-            events.put_targets(Rule=rule, EventBusName=bus, Targets=[target])
+        targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
+        if [(target["Id"], target["Arn"]) for target in targets] != [("queue", queue_arn)]:
+            events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
     return created
 
 

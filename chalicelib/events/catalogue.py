@@ -9,8 +9,8 @@ Fan-out goes through one EventBridge bus rather than an SNS topic:
 - routing is a rule per subscription matching on ``detail-type`` (the topic), declared in the same
   place as the subscription; SNS would need a filter policy on message attributes instead, and SNS's
   raw-delivery and filter semantics differ between moto, LocalStack and AWS more than EventBridge's;
-- the Step Functions flows already emit with ``events:putEvents``, so machines and the outbox publish
-  to the same bus and the same rules route both;
+- the Step Functions flows send with ``events:putEvents`` (DESIGN), so state machines and the outbox
+  can publish to the same bus and the same rules route both;
 - moto and LocalStack both deliver bus → rule → SQS target (``../shared/EMULATION.md``).
 Each subscription still gets its own SQS queue with a DLQ, so consumers are retried, batched and
 dead-lettered independently; a rule delivers the whole EventBridge event, whose ``detail`` is the

@@ -10,7 +10,7 @@ from chalicelib import aws as clients
 from chalicelib.events.catalogue import SUBSCRIPTIONS
 from chalicelib.events.messages import event_bus_name
 from chalicelib.settings import get_settings
-from infra.bootstrap import bootstrap
+from infra.bootstrap import bootstrap, rule_name
 from infra.queues import MAX_RECEIVE_COUNT, QUEUES, dlq_name
 from infra.tables import TABLES
 
@@ -49,7 +49,7 @@ def deployed_state() -> dict:
 
 def rule_state(subscription: str) -> dict:
     events, bus = clients.events(), event_bus_name()
-    rule = get_settings().queue_name(subscription)
+    rule = rule_name(subscription)
     described = events.describe_rule(Name=rule, EventBusName=bus)
     return {
         "rule": {key: described[key] for key in ("Arn", "EventPattern", "State", "EventBusName")},
@@ -114,7 +114,7 @@ def test_each_subscription_has_a_rule_on_the_bus_targeting_its_queue_which_lets_
 
 def test_bootstrap_brings_a_changed_rule_back_in_line(aws):
     name = next(iter(SUBSCRIPTIONS))
-    rule = get_settings().queue_name(name)
+    rule = rule_name(name)
     clients.events().put_rule(
         Name=rule, EventBusName=event_bus_name(), EventPattern=json.dumps({"source": ["someone-else"]})
     )

@@ -12,12 +12,11 @@ import uuid
 import zlib
 from collections.abc import Iterable
 
-from chalicelib import aws
 from chalicelib.clock import now_iso
 from chalicelib.errors import PayloadTooLarge
+from chalicelib.events import bus
 from chalicelib.events.catalogue import topic
-from chalicelib.events.messages import PUT_EVENTS_MAX_BYTES, batches, compact_json, entry_size, put_events_entry
-from chalicelib.logs import get_logger
+from chalicelib.events.messages import PUT_EVENTS_MAX_BYTES, compact_json, entry_size, put_events_entry
 from chalicelib.models.events import DISPATCH_SHARDS, EventItem, mark_dispatched
 
 
@@ -81,26 +80,11 @@ def publish_pending(batch_limit: int = 100) -> int:
 
 
 def publish(events: Iterable[EventItem]) -> int:
-    """Send ``events`` to the bus (≤ 10 and ≤ 256 KiB per call); mark each one the bus accepted as
-    dispatched and leave the rest for the next sweep. Returns how many were accepted."""
+    """Send ``events`` to the bus; mark each one it accepted as dispatched and leave the rest for the
+    next sweep. Returns how many were accepted."""
     events = list(events)
-    entries = [put_events_entry(envelope(event)) for event in events]
-    accepted = 0
-    for positions in batches(entries):
-        response = aws.events().put_events(Entries=[entries[position] for position in positions])
-        # Results come back in request order; a failed entry has an ErrorCode and no EventId.
-        for position, result in zip(positions, response["Entries"], strict=True):
-            if result.get("EventId") and not result.get("ErrorCode"):
-                mark_dispatched(events[position], now_iso())
-                accepted += 1
-            else:
-                get_logger().warning(
-                    "event not accepted by the bus; the next sweep retries it",
-                    extra={
-                        "event_id": events[position].id,
-                        "event_type": events[position].type,
-                        "error_code": result.get("ErrorCode"),
-                        "error_message": result.get("ErrorMessage"),
-                    },
-                )
-    return accepted
+    accepted = bus.send([envelope(event) for event in events])
+    for event, was_accepted in zip(events, accepted, strict=True):
+        if was_accepted:
+            mark_dispatched(event, now_iso())
+    return sum(accepted)

@@ -1,7 +1,7 @@
-"""Outbox publisher: delivers undispatched events to their topic queues.
+"""Outbox sweep: publishes what the sparse ``undispatched`` index still holds to the event bus.
 
-Fired by the schedule (and, on AWS, by the events table's stream); either way it drains the
-sparse ``undispatched`` index, so a missed trigger only delays delivery.
+Fired by the schedule. On AWS the stream relay (``outbox_relay``) publishes almost every event first,
+so this is the safety net; locally, where no stream wakes anything, it is the publisher.
 """
 
 

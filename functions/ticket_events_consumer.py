@@ -1,10 +1,8 @@
-"""SQS consumer for the ticket-events queue: per-workspace ticket counters.
+"""SQS consumer of the ``ticket-counters`` subscription: per-workspace ticket counters.
 
-Reports partial batch failures, so one bad message is retried (and lands in the DLQ after
-``maxReceiveCount``) without redelivering the rest of its batch.
+Reports partial batch failures, so one bad message is retried (and lands in the subscription's DLQ
+after ``MAX_RECEIVE_COUNT`` receives) without redelivering the rest of its batch.
 """
-
-import json
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
@@ -12,14 +10,10 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record) -> None:
-    from chalicelib.domain.ticket_counters import apply_ticket_event
-    from chalicelib.logs import get_logger
+    from chalicelib.domain.ticket_counters import CONSUMER, apply_ticket_event
+    from chalicelib.events.consumer import consume
 
-    event = json.loads(record.body)
-    logger = get_logger()
-    logger.append_keys(correlation_id=event.get("correlation_id"), event_id=event.get("id"))
-    applied = apply_ticket_event(event)
-    logger.info("ticket event consumed", extra={"event_type": event.get("type"), "duplicate": not applied})
+    consume(record.body, CONSUMER, apply_ticket_event)
 
 
 def handler(event, context):

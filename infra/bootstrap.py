@@ -1,4 +1,5 @@
-"""Create every table, index, queue (+ DLQ) and bucket from ``infra/`` on the configured endpoint
+"""Create every table, index, queue (+ DLQ), the event bus with one rule per subscription, and the
+bucket from ``infra/`` and the event catalogue on the configured endpoint
 (embedded moto server, LocalStack or AWS). Idempotent: what exists is left as it is.
 
     python -m infra.bootstrap
@@ -11,8 +12,10 @@ import json
 from botocore.exceptions import ClientError
 
 from chalicelib import aws
+from chalicelib.events.catalogue import SUBSCRIPTIONS, Subscription
+from chalicelib.events.messages import event_bus_name
 from chalicelib.settings import get_settings
-from infra.queues import MAX_RECEIVE_COUNT, QUEUES, dlq_name
+from infra.queues import MAX_RECEIVE_COUNT, QUEUES, dlq_name, queue_policy
 from infra.tables import TABLES, create_table_request
 
 
@@ -38,11 +41,11 @@ def ensure_tables() -> list[str]:
     return created
 
 
-def ensure_queues() -> list[str]:
+def ensure_queues(queues: dict[str, dict] | None = None) -> list[str]:
     settings = get_settings()
     sqs = aws.sqs()
     created = []
-    for short_name, spec in QUEUES.items():
+    for short_name, spec in (QUEUES if queues is None else queues).items():
         dlq_url = sqs.create_queue(
             QueueName=settings.queue_name(dlq_name(short_name)), Attributes={"MessageRetentionPeriod": "1209600"}
         )["QueueUrl"]
@@ -73,6 +76,61 @@ def _queue_settings(attributes: dict) -> tuple:
     )
 
 
+def ensure_event_bus() -> list[str]:
+    events = aws.events()
+    name = event_bus_name()
+    try:
+        events.describe_event_bus(Name=name)
+    except events.exceptions.ResourceNotFoundException:
+        events.create_event_bus(Name=name)
+        return [name]
+    return []
+
+
+def rule_name(subscription: str) -> str:
+    return f"{get_settings().table_prefix}-{subscription}"
+
+
+def ensure_subscriptions(subscriptions: dict[str, Subscription] | None = None) -> list[str]:
+    """One rule per subscription on the bus, targeting its queue, whose policy lets that rule send.
+    Queues must exist (``ensure_queues``). Returns the rules created; what matches is left alone."""
+    settings = get_settings()
+    events = aws.events()
+    bus = event_bus_name()
+    created = []
+    for subscription in (SUBSCRIPTIONS if subscriptions is None else subscriptions).values():
+        rule = rule_name(subscription.name)
+        pattern = subscription.event_pattern()
+        try:
+            current = events.describe_rule(Name=rule, EventBusName=bus)
+        except events.exceptions.ResourceNotFoundException:
+            current = None
+            created.append(rule)
+        if current and json.loads(current.get("EventPattern") or "{}") == pattern and current["State"] == "ENABLED":
+            rule_arn = current["Arn"]
+        else:
+            rule_arn = events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(pattern), State="ENABLED")
+            rule_arn = rule_arn["RuleArn"]
+        queue_url = aws.sqs().get_queue_url(QueueName=settings.queue_name(subscription.queue))["QueueUrl"]
+        queue_arn = _queue_arn(queue_url)
+        _ensure_queue_policy(queue_url, queue_policy(queue_arn, rule_arn))
+        targets = events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"]
+        if [(target["Id"], target["Arn"]) for target in targets] != [("queue", queue_arn)]:
+            events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
+    return created
+
+
+def _queue_arn(queue_url: str) -> str:
+    return aws.sqs().get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _ensure_queue_policy(queue_url: str, policy: dict) -> None:
+    sqs = aws.sqs()
+    current = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["Policy"]).get("Attributes", {})
+    if json.loads(current.get("Policy") or "{}") != policy:
+        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
+
+
 def ensure_bucket() -> str:
     settings = get_settings()
     s3 = aws.s3()
@@ -89,7 +147,13 @@ def ensure_bucket() -> str:
 
 
 def bootstrap() -> dict:
-    return {"tables": ensure_tables(), "queues": ensure_queues(), "bucket": ensure_bucket()}
+    return {
+        "tables": ensure_tables(),
+        "queues": ensure_queues(),
+        "event_bus": ensure_event_bus(),
+        "rules": ensure_subscriptions(),
+        "bucket": ensure_bucket(),
+    }
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-"""The Lambda functions Deskflow deploys: one per API route family, the SQS consumers and the
-scheduled jobs. The template and the local runtime both read this list."""
+"""The Lambda functions Deskflow deploys: one per API route family, the SQS consumers (from the event
+catalogue), the scheduled jobs and the stream handlers. The template and the local runtime both read
+this list."""
 
 from __future__ import annotations
+
+from chalicelib.events.catalogue import SUBSCRIPTIONS
 
 # family name (as given to ``blueprint_routes``) -> entry module exposing a Chalice ``app``
 API_FUNCTIONS: dict[str, dict] = {
@@ -10,12 +13,24 @@ API_FUNCTIONS: dict[str, dict] = {
     "tickets": {"logical_id": "TicketsApiFunction", "module": "functions.tickets_api"},
 }
 
-# queue short name -> consumer entry (a Powertools batch handler reporting partial failures)
+# subscription name -> its consumer (a Powertools batch handler reporting partial failures), as the
+# event catalogue declares it; the subscription's queue has the same name.
 CONSUMERS: dict[str, dict] = {
-    "ticket-events": {
-        "logical_id": "TicketEventsConsumerFunction",
-        "module": "functions.ticket_events_consumer",
-        "batch_size": 10,
+    name: {
+        "logical_id": subscription.logical_id,
+        "module": subscription.handler,
+        "batch_size": subscription.batch_size,
+        "queue": subscription.queue,
+    }
+    for name, subscription in SUBSCRIPTIONS.items()
+}
+
+# Handlers woken by a table's stream (on AWS only: the local runtime relies on the schedules).
+STREAM_HANDLERS: dict[str, dict] = {
+    "outbox-relay": {
+        "logical_id": "OutboxRelayFunction",
+        "module": "functions.outbox_relay",
+        "table": "events",
     },
 }
 

@@ -75,9 +75,10 @@ TABLES: dict[str, dict] = {
         _pk_sk(),
         [_gsi("undispatched", "dispatch_shard", "occurred_key")],
         ttl="expires_at",
-        # On AWS the stream wakes the outbox publisher within a second of a commit; the
-        # scheduled sweep of the sparse "undispatched" index is the safety net (and the local path).
-        stream="KEYS_ONLY",
+        # On AWS the outbox relay publishes each new event from the stream's own image, without
+        # waiting for the eventually consistent "undispatched" index; the scheduled sweep of that
+        # index is the safety net (and the local path).
+        stream="NEW_IMAGE",
     ),
     "idempotency": _table("idempotency", [{"AttributeName": "pk", "KeyType": "HASH"}], ttl="expires_at"),
     "metrics": _table("metrics", _pk_sk()),

@@ -1,17 +1,23 @@
 """Domain events: the envelope, the outbox record written in the same transaction as the change,
-and the publisher that delivers undispatched records to their topic's queue."""
+and the publisher that sends each undispatched record once to the event bus.
+
+The bus's rules fan each event out to every subscription that wants its topic
+(``chalicelib.events.catalogue``); the publisher knows nothing of the subscribers.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
 import zlib
+from collections.abc import Iterable
 
-from chalicelib import aws
 from chalicelib.clock import now_iso
-from chalicelib.logs import get_logger
-from chalicelib.models.events import DISPATCH_SHARDS, EventItem
-from infra.queues import queue_for_topic
+from chalicelib.errors import PayloadTooLarge
+from chalicelib.events import bus
+from chalicelib.events.catalogue import topic
+from chalicelib.events.messages import PUT_EVENTS_MAX_BYTES, compact_json, entry_size, put_events_entry
+from chalicelib.models.events import DISPATCH_SHARDS, EventItem, mark_dispatched
 
 
 def new_event(
@@ -23,23 +29,30 @@ def new_event(
     correlation_id: str | None,
     occurred_at: str | None = None,
 ) -> EventItem:
-    """An outbox record, not yet saved: add it to the transaction that makes the change."""
+    """An outbox record, not yet saved: add it to the transaction that makes the change.
+
+    Raises UnknownTopic for a topic the catalogue does not name (never silently dropped later), and
+    PayloadTooLarge for data the event bus could never carry (so the change is refused, not stuck).
+    """
     event_id = str(uuid.uuid4())
     occurred_at = occurred_at or now_iso()
-    return EventItem(
+    event = EventItem(
         pk=f"WS#{workspace_id}",
         sk=f"EVENT#{occurred_at}#{event_id}",
         id=event_id,
-        type=event_type,
+        type=str(topic(event_type)),
         workspace_id=workspace_id,
         occurred_at=occurred_at,
         correlation_id=correlation_id,
         subject_type=subject_type,
         subject_id=subject_id,
-        data=json.dumps(data, separators=(",", ":"), default=str),
+        data=compact_json(data),
         dispatch_shard=str(zlib.crc32(event_id.encode()) % DISPATCH_SHARDS),
         occurred_key=f"{occurred_at}#{event_id}",
     )
+    if entry_size(put_events_entry(envelope(event))) > PUT_EVENTS_MAX_BYTES:
+        raise PayloadTooLarge("the change is too large to publish as an event (256 KiB at most)")
+    return event
 
 
 def envelope(event: EventItem) -> dict:
@@ -55,57 +68,23 @@ def envelope(event: EventItem) -> dict:
 
 
 def publish_pending(batch_limit: int = 100) -> int:
-    """Deliver undispatched outbox records to their topic queues; return how many were sent.
+    """Sweep the sparse ``undispatched`` index and publish what it holds; return how many were sent.
 
-    At least once: a record is marked dispatched only after SQS accepted it, so a crash in
-    between re-sends it and consumers deduplicate on the event id.
+    At least once: a record is marked dispatched only after the bus accepted it, so a crash in
+    between re-sends it and consumers deduplicate on (consumer, event id).
     """
     sent = 0
     for shard in range(DISPATCH_SHARDS):
-        pending = list(EventItem.undispatched.query(str(shard), limit=batch_limit))
-        for start in range(0, len(pending), 10):
-            sent += _send_batch(pending[start : start + 10])
+        sent += publish(EventItem.undispatched.query(str(shard), limit=batch_limit))
     return sent
 
 
-def _send_batch(events: list[EventItem]) -> int:
-    by_queue: dict[str, list[EventItem]] = {}
-    for event in events:
-        queue = queue_for_topic(event.type)
-        if queue is None:
-            get_logger().warning("event type has no queue; marking dispatched", extra={"event_type": event.type})
-            _mark_dispatched(event)
-            continue
-        by_queue.setdefault(queue, []).append(event)
-    delivered = 0
-    for queue, queued in by_queue.items():
-        response = aws.sqs().send_message_batch(
-            QueueUrl=aws.queue_url(queue),
-            Entries=[
-                {
-                    "Id": str(position),
-                    "MessageBody": json.dumps(envelope(event), separators=(",", ":")),
-                    "MessageAttributes": {
-                        "type": {"DataType": "String", "StringValue": event.type},
-                        "correlation_id": {"DataType": "String", "StringValue": event.correlation_id or "-"},
-                    },
-                }
-                for position, event in enumerate(queued)
-            ],
-        )
-        for success in response.get("Successful", []):
-            _mark_dispatched(queued[int(success["Id"])])
-            delivered += 1
-        for failure in response.get("Failed", []):
-            get_logger().warning("event not accepted by queue; will retry", extra={"failure": failure})
-    return delivered
-
-
-def _mark_dispatched(event: EventItem) -> None:
-    event.update(
-        actions=[
-            EventItem.dispatch_shard.remove(),
-            EventItem.occurred_key.remove(),
-            EventItem.dispatched_at.set(now_iso()),
-        ]
-    )
+def publish(events: Iterable[EventItem]) -> int:
+    """Send ``events`` to the bus; mark each one it accepted as dispatched and leave the rest for the
+    next sweep. Returns how many were accepted."""
+    events = list(events)
+    accepted = bus.send([envelope(event) for event in events])
+    for event, was_accepted in zip(events, accepted, strict=True):
+        if was_accepted:
+            mark_dispatched(event, now_iso())
+    return sum(accepted)

@@ -11,11 +11,12 @@ from datetime import timedelta
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.clock import utcnow
+from chalicelib.events.catalogue import TICKET_COUNTERS, Topic
 from chalicelib.models.base import cancellation_codes, transaction
-from chalicelib.models.events import ReceiptItem
+from chalicelib.models.events import ReceiptItem, receipt_key
 from chalicelib.models.metrics import CounterItem, ticket_counters_key
 
-CONSUMER = "ticket-counters"
+CONSUMER = TICKET_COUNTERS.name
 RECEIPT_DAYS = 14
 
 
@@ -23,15 +24,15 @@ def counter_changes(event: dict) -> dict[str, int]:
     """How one event moves the counters (``{counter: delta}``)."""
     data = event.get("data") or {}
     kind = event.get("type")
-    if kind == "ticket.created":
+    if kind == Topic.TICKET_CREATED:
         return {"tickets_created": 1, f"status_{data['ticket']['status']}": 1}
-    if kind == "ticket.status_changed":
+    if kind == Topic.TICKET_STATUS_CHANGED:
         return {f"status_{data['from']}": -1, f"status_{data['to']}": 1}
-    if kind == "ticket.deleted":
+    if kind == Topic.TICKET_DELETED:
         return {"tickets_deleted": 1, f"status_{data['status']}": -1}
-    if kind == "ticket.commented":
+    if kind == Topic.TICKET_COMMENTED:
         return {"comments_added": 1}
-    if kind == "ticket.assigned":
+    if kind == Topic.TICKET_ASSIGNED:
         return {"assignments": 1}
     return {}
 
@@ -39,9 +40,8 @@ def counter_changes(event: dict) -> dict[str, int]:
 def apply_ticket_event(event: dict) -> bool:
     """Apply one event envelope; False when it had already been applied (a redelivery)."""
     changes = counter_changes(event)
-    receipt = ReceiptItem(
-        pk=f"RECEIPT#{CONSUMER}#{event['id']}", sk="RECEIPT", expires_at=utcnow() + timedelta(days=RECEIPT_DAYS)
-    )
+    receipt_pk, receipt_sk = receipt_key(CONSUMER, event["id"])
+    receipt = ReceiptItem(pk=receipt_pk, sk=receipt_sk, expires_at=utcnow() + timedelta(days=RECEIPT_DAYS))
     pk, sk = ticket_counters_key(event["workspace_id"])
     try:
         with transaction() as write:

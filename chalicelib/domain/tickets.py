@@ -31,6 +31,7 @@ from chalicelib.domain.ticket_records import (
     to_public,
 )
 from chalicelib.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationError
+from chalicelib.events.catalogue import Topic
 from chalicelib.models.base import cancellation_codes, transaction
 from chalicelib.models.tickets import (
     CommentItem,
@@ -92,7 +93,7 @@ def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_i
     set_index_keys(ticket)
     change = _Change(ticket, actor, correlation_id, at=at)
     change.history.append(history_row(ticket, actor.user_id, at, "ticket", None, "created", correlation_id))
-    change.emit("ticket.created", {"ticket": {**to_public(ticket), "version": 1}})
+    change.emit(Topic.TICKET_CREATED, {"ticket": {**to_public(ticket), "version": 1}})
     number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket.id)
     _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist())])
     return to_public(ticket)
@@ -162,11 +163,11 @@ def update_ticket(
         change.set("assignee_id", _checked_assignee(workspace_id, data["assignee_id"]))
     if not change.changed:
         return to_public(ticket)
-    change.emit("ticket.updated", {"changes": change.changed})
+    change.emit(Topic.TICKET_UPDATED, {"changes": change.changed})
     if "status" in change.changed:
-        change.emit("ticket.status_changed", {**change.changed["status"], "reason": data.get("reason")})
+        change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": data.get("reason")})
     if "assignee_id" in change.changed:
-        change.emit("ticket.assigned", {**change.changed["assignee_id"], "team": ticket.team})
+        change.emit(Topic.TICKET_ASSIGNED, {**change.changed["assignee_id"], "team": ticket.team})
     _commit(change, expected_version=expected_version)
     return to_public(ticket)
 
@@ -187,7 +188,7 @@ def change_status(
     _apply_status(change, status, reason)
     if not change.changed:
         return to_public(ticket)
-    change.emit("ticket.status_changed", {**change.changed["status"], "reason": reason})
+    change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": reason})
     _commit(change, expected_version=expected_version)
     return to_public(ticket)
 
@@ -207,7 +208,7 @@ def assign_ticket(
     if not change.changed:
         return to_public(ticket)
     before = change.changed.get("assignee_id", {}).get("from", ticket.assignee_id)
-    change.emit("ticket.assigned", {"from": before, "to": ticket.assignee_id, "team": ticket.team})
+    change.emit(Topic.TICKET_ASSIGNED, {"from": before, "to": ticket.assignee_id, "team": ticket.team})
     _commit(change, expected_version=expected_version)
     return to_public(ticket)
 
@@ -222,7 +223,7 @@ def delete_ticket(workspace_id: str, actor: Principal, ticket_ref: str, correlat
     removed_tags = list(ticket.tags or [])
     ticket.deleted_at = change.at
     change.history.append(history_row(ticket, actor.user_id, change.at, "ticket", "active", "deleted", correlation_id))
-    change.emit("ticket.deleted", {"number": to_public(ticket)["number"], "status": ticket.status})
+    change.emit(Topic.TICKET_DELETED, {"number": to_public(ticket)["number"], "status": ticket.status})
     _commit(change, expected_version=expected_version, removed_tags=removed_tags)
 
 
@@ -247,7 +248,7 @@ def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: s
     )
     row = history_row(ticket, actor.user_id, at, "comment", None, comment_id, correlation_id, internal=is_internal)
     event = new_event(
-        "ticket.commented",
+        Topic.TICKET_COMMENTED,
         workspace_id,
         "ticket",
         ticket.id,

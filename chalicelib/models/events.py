@@ -15,6 +15,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from chalicelib.models.base import DeskflowModel
 
 DISPATCH_SHARDS = 4
+EVENT_SK_PREFIX = "EVENT#"
+RECEIPT_SK = "RECEIPT"
 
 
 class UndispatchedIndex(GlobalSecondaryIndex):
@@ -40,7 +42,7 @@ class EventItem(DeskflowModel):
     correlation_id = UnicodeAttribute(null=True)
     subject_type = UnicodeAttribute()
     subject_id = UnicodeAttribute()
-    data = UnicodeAttribute(default="{}")  # JSON text
+    data = UnicodeAttribute(default="{}")  # compact JSON text
     dispatch_shard = UnicodeAttribute(null=True)
     occurred_key = UnicodeAttribute(null=True)
     dispatched_at = UnicodeAttribute(null=True)
@@ -55,5 +57,47 @@ class ReceiptItem(DeskflowModel):
         table_name = None
 
     pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True, default="RECEIPT")
+    sk = UnicodeAttribute(range_key=True, default=RECEIPT_SK)
     expires_at = TTLAttribute()
+
+
+def receipt_key(consumer: str, event_id: str) -> tuple[str, str]:
+    """The (pk, sk) of the receipt ``consumer`` writes when it has applied event ``event_id``."""
+    return f"RECEIPT#{consumer}#{event_id}", RECEIPT_SK
+
+
+def undispatched_event_from_image(image: dict) -> EventItem | None:
+    """The outbox event in a stream record's NewImage (DynamoDB JSON), or None when the image is not
+    an event still waiting to be dispatched (a receipt, or an event already marked dispatched)."""
+    if not image.get("sk", {}).get("S", "").startswith(EVENT_SK_PREFIX) or "dispatch_shard" not in image:
+        return None
+    return EventItem.from_raw_data(image)
+
+
+def mark_dispatched(event: EventItem, at: str) -> None:
+    """Take the event out of the sparse ``undispatched`` index."""
+    event.update(
+        actions=[
+            EventItem.dispatch_shard.remove(),
+            EventItem.occurred_key.remove(),
+            EventItem.dispatched_at.set(at),
+        ]
+    )
+
+
+def receipts_present(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of the receipt ``keys`` exist (BatchGetItem, 100 keys a call; PynamoDB retries the rest)."""
+    return {(item.pk, item.sk) for item in ReceiptItem.batch_get(keys, attributes_to_get=["pk", "sk"])}
+
+
+def dispatched_since(occurred_after: str):
+    """Events that occurred after ``occurred_after`` and were dispatched, across every workspace.
+
+    A Scan: for maintenance at start-up on a laptop (``infra/local/redelivery.py``), never on a
+    request path. No index orders events by time across workspaces, and one would cost a write per
+    event on AWS for a job that only runs locally.
+    """
+    return EventItem.scan(
+        filter_condition=EventItem.sk.between(f"{EVENT_SK_PREFIX}{occurred_after}", f"{EVENT_SK_PREFIX}~")
+        & EventItem.dispatched_at.exists()
+    )

@@ -1,7 +1,8 @@
 """Stands in for Lambda's SQS event-source mappings and EventBridge schedule targets on a laptop.
 
-One thread per queue polls it and hands batches to the consumer the template deploys for it; one
-thread per schedule fires its handler every ``local_seconds``. Errors are logged; threads never die.
+One thread per event subscription polls its queue and hands batches to the consumer the template
+deploys for it (both from the catalogue, via ``infra.functions.CONSUMERS``); one thread per schedule
+fires its handler every ``local_seconds``. Errors are logged; threads never die.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from chalicelib.settings import get_settings
 from infra.functions import CONSUMERS, SCHEDULES
 from infra.local.lambda_context import LambdaContext
 from infra.local.lambda_events import failed_message_ids, scheduled_event, sqs_event
-from infra.queues import QUEUES
 
 POLL_WAIT_SECONDS = 1
 ERROR_BACKOFF_SECONDS = 2.0
@@ -57,18 +57,24 @@ class QueuePoller:
 
     def run(self) -> None:
         while not self._stop.is_set():
-            try:
-                handler = _load_handler(self.consumer["module"])
-            except Exception as error:
-                # The consumer is not written yet or does not import: leave the messages queued.
-                self._errors.error(f"consumer for {self.queue} unavailable: {type(error).__name__}: {error}")
-                self._stop.wait(MISSING_HANDLER_RETRY_SECONDS)
-                continue
-            try:
-                self.poll_once(handler)
-            except Exception as error:
-                self._errors.error(f"polling {self.queue} failed: {error}", with_traceback=True)
-                self._stop.wait(ERROR_BACKOFF_SECONDS)
+            self.step()
+
+    def step(self) -> int:
+        """Load the consumer and poll once; on a failure log it and back off (until stopped).
+        Returns how many messages were handed to the consumer."""
+        try:
+            handler = _load_handler(self.consumer["module"])
+        except Exception as error:
+            # The consumer is not written yet or does not import: leave the messages queued.
+            self._errors.error(f"consumer for {self.queue} unavailable: {type(error).__name__}: {error}")
+            self._stop.wait(MISSING_HANDLER_RETRY_SECONDS)
+            return 0
+        try:
+            return self.poll_once(handler)
+        except Exception as error:
+            self._errors.error(f"polling {self.queue} failed: {error}", with_traceback=True)
+            self._stop.wait(ERROR_BACKOFF_SECONDS)
+            return 0
 
     def poll_once(self, handler) -> int:
         """Receive one batch (long poll of POLL_WAIT_SECONDS) and process it; returns its size."""
@@ -158,25 +164,17 @@ class ScheduleFirer:
 
 
 class EventRuntime:
-    def __init__(
-        self,
-        queues: dict[str, dict] | None = None,
-        consumers: dict[str, dict] | None = None,
-        schedules: dict[str, dict] | None = None,
-    ):
-        self._queues = QUEUES if queues is None else queues
+    """``consumers``: subscription name → ``{"queue", "module", "batch_size", "logical_id"}``."""
+
+    def __init__(self, consumers: dict[str, dict] | None = None, schedules: dict[str, dict] | None = None):
         self._consumers = CONSUMERS if consumers is None else consumers
         self._schedules = SCHEDULES if schedules is None else schedules
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for queue in self._queues:
-            consumer = self._consumers.get(queue)
-            if consumer is None:
-                logger.warning("queue %s has no consumer in infra.functions.CONSUMERS; not polled", queue)
-                continue
-            self._spawn(f"sqs:{queue}", QueuePoller(queue, consumer, self._stop).run)
+        for name, consumer in self._consumers.items():
+            self._spawn(f"sqs:{name}", QueuePoller(consumer["queue"], consumer, self._stop).run)
         for name, schedule in self._schedules.items():
             self._spawn(f"schedule:{name}", ScheduleFirer(name, schedule, self._stop).run)
 
@@ -185,12 +183,16 @@ class EventRuntime:
         thread.start()
         self._threads.append(thread)
 
-    def stop(self, timeout: float = 15.0) -> None:
-        """Stop polling and firing; a batch being processed is finished first."""
+    def stop(self, timeout: float = 15.0) -> list[str]:
+        """Stop polling and firing; a batch being processed is finished first. Returns the names of
+        threads still busy after ``timeout`` (left running)."""
         self._stop.set()
         deadline = time.monotonic() + timeout
+        busy = []
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
             if thread.is_alive():
                 logger.warning("%s still busy after %.0fs; leaving it", thread.name, timeout)
+                busy.append(thread.name)
         self._threads.clear()
+        return busy

@@ -63,6 +63,7 @@ class LocalStack:
         from infra.local.emulator import start_emulator
         from infra.local.event_runtime import EventRuntime
         from infra.local.gateway import open_local_api
+        from infra.local.redelivery import redeliver_unconsumed
 
         # Bind the API port first, so a taken port fails before anything else starts.
         self.api = open_local_api(self.config.api_port)
@@ -70,6 +71,7 @@ class LocalStack:
         bootstrap()
         if self.emulator.embedded:
             self._restore()
+        redeliver_unconsumed()  # queues do not outlive the emulator; the outbox and receipts do
         if self.config.seed:
             self._seed()
         self._check_functions()

@@ -7,8 +7,10 @@ import json
 import pytest
 
 from chalicelib import aws as clients
+from chalicelib.events.catalogue import SUBSCRIPTIONS
+from chalicelib.events.messages import event_bus_name
 from chalicelib.settings import get_settings
-from infra.bootstrap import bootstrap
+from infra.bootstrap import bootstrap, rule_name
 from infra.queues import MAX_RECEIVE_COUNT, QUEUES, dlq_name
 from infra.tables import TABLES
 
@@ -40,6 +42,18 @@ def deployed_state() -> dict:
             for name in (short_name, dlq_name(short_name))
         },
         "buckets": sorted(bucket["Name"] for bucket in clients.s3().list_buckets()["Buckets"]),
+        "event_buses": sorted(bus["Name"] for bus in clients.events().list_event_buses()["EventBuses"]),
+        "rules": {name: rule_state(name) for name in SUBSCRIPTIONS},
+    }
+
+
+def rule_state(subscription: str) -> dict:
+    events, bus = clients.events(), event_bus_name()
+    rule = rule_name(subscription)
+    described = events.describe_rule(Name=rule, EventBusName=bus)
+    return {
+        "rule": {key: described[key] for key in ("Arn", "EventPattern", "State", "EventBusName")},
+        "targets": events.list_targets_by_rule(Rule=rule, EventBusName=bus)["Targets"],
     }
 
 
@@ -48,7 +62,7 @@ def test_second_bootstrap_creates_and_changes_nothing(aws):
 
     report = bootstrap()
 
-    assert (report["tables"], report["queues"]) == ([], [])
+    assert (report["tables"], report["queues"], report["event_bus"], report["rules"]) == ([], [], [], [])
     assert deployed_state() == before
 
 
@@ -81,6 +95,33 @@ def test_every_queue_redrives_to_its_dead_letter_queue(aws, short_name):
         "maxReceiveCount": MAX_RECEIVE_COUNT,
     }
     assert int(attributes["VisibilityTimeout"]) == QUEUES[short_name]["visibility_timeout"]
+
+
+@pytest.mark.parametrize("name", sorted(SUBSCRIPTIONS))
+def test_each_subscription_has_a_rule_on_the_bus_targeting_its_queue_which_lets_only_that_rule_send(aws, name):
+    subscription = SUBSCRIPTIONS[name]
+    queue = queue_attributes(get_settings().queue_name(subscription.queue))
+
+    state = rule_state(name)
+
+    assert json.loads(state["rule"]["EventPattern"]) == subscription.event_pattern()
+    assert (state["rule"]["State"], state["rule"]["EventBusName"]) == ("ENABLED", event_bus_name())
+    assert [target["Arn"] for target in state["targets"]] == [queue["QueueArn"]]
+    (statement,) = json.loads(queue["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": state["rule"]["Arn"]}}
+
+
+def test_bootstrap_brings_a_changed_rule_back_in_line(aws):
+    name = next(iter(SUBSCRIPTIONS))
+    rule = rule_name(name)
+    clients.events().put_rule(
+        Name=rule, EventBusName=event_bus_name(), EventPattern=json.dumps({"source": ["someone-else"]})
+    )
+
+    bootstrap()
+
+    assert json.loads(rule_state(name)["rule"]["EventPattern"]) == SUBSCRIPTIONS[name].event_pattern()
 
 
 def test_files_bucket_exists(aws):

@@ -17,11 +17,13 @@ from cfnlint.api import ManualArgs, lint
 from samtranslator.translator.transform import transform
 
 from chalicelib.app_factory import load_all_families
+from chalicelib.events.catalogue import SUBSCRIPTIONS
 from chalicelib.http.registry import RouteSpec, api_routes
-from infra.functions import API_FUNCTIONS, CONSUMERS, SCHEDULES
+from infra.functions import API_FUNCTIONS, CONSUMERS, SCHEDULES, STREAM_HANDLERS
 from infra.queues import MAX_RECEIVE_COUNT, QUEUES
 from infra.tables import TABLES
 from infra.template import (
+    EVENT_BUS_LOGICAL_ID,
     VISIBILITY_TO_TIMEOUT_RATIO,
     api_events,
     build_template,
@@ -380,15 +382,15 @@ def test_every_function_handler_resolves_to_a_callable(resources):
 
 
 def test_every_declared_function_is_in_the_template(resources):
-    expected = {spec["logical_id"] for spec in [*API_FUNCTIONS.values(), *CONSUMERS.values(), *SCHEDULES.values()]}
-    assert set(functions_of(resources)) == expected
+    declared = [*API_FUNCTIONS.values(), *CONSUMERS.values(), *SCHEDULES.values(), *STREAM_HANDLERS.values()]
+    assert set(functions_of(resources)) == {spec["logical_id"] for spec in declared}
 
 
 def test_each_consumer_reads_its_queue_reporting_partial_failures(resources):
-    for queue, consumer in CONSUMERS.items():
+    for consumer in CONSUMERS.values():
         (event,) = resources[consumer["logical_id"]]["Properties"]["Events"].values()
         assert event["Type"] == "SQS"
-        assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_logical_id(queue), "Arn"]}
+        assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_logical_id(consumer["queue"]), "Arn"]}
         assert event["Properties"]["BatchSize"] == consumer["batch_size"]
         assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
@@ -399,11 +401,76 @@ def test_each_schedule_runs_at_its_rate(resources):
         assert events["Schedule"] == {"Type": "Schedule", "Properties": {"Schedule": schedule["rate"]}}
 
 
-def test_outbox_publisher_is_woken_by_the_events_table_stream(resources):
-    stream = resources[SCHEDULES["outbox-publisher"]["logical_id"]]["Properties"]["Events"]["OutboxStream"]
+def test_the_outbox_relay_is_woken_by_new_events_on_the_events_table_stream(resources):
+    relay = STREAM_HANDLERS["outbox-relay"]
+    (stream,) = resources[relay["logical_id"]]["Properties"]["Events"].values()
+    table = resources[table_logical_id(relay["table"])]["Properties"]
+
     assert stream["Type"] == "DynamoDB"
     assert stream["Properties"]["Stream"] == {"Fn::GetAtt": [table_logical_id("events"), "StreamArn"]}
     assert stream["Properties"]["StartingPosition"] == "LATEST"
+    assert table["StreamSpecification"]["StreamViewType"] in {"NEW_IMAGE", "NEW_AND_OLD_IMAGES"}
+    (pattern,) = [json.loads(f["Pattern"]) for f in stream["Properties"]["FilterCriteria"]["Filters"]]
+    assert pattern["eventName"] == ["INSERT"]
+
+
+def test_functions_that_publish_may_put_events_on_the_bus(resources):
+    for logical_id in (SCHEDULES["outbox-publisher"]["logical_id"], STREAM_HANDLERS["outbox-relay"]["logical_id"]):
+        policies = resources[logical_id]["Properties"]["Policies"]
+        assert {"EventBridgePutEventsPolicy": {"EventBusName": {"Ref": EVENT_BUS_LOGICAL_ID}}} in policies
+
+
+# --- event bus and subscriptions ---------------------------------------------------------------------
+
+
+def subscription_routes(resources: dict) -> dict[str, dict]:
+    """What the template routes from the bus: per rule name, its pattern, bus, target queues and the
+    rule named in each target queue's policy."""
+    allowed_by_policy: dict[str, set[str]] = {}
+    for resource in resources.values():
+        if resource["Type"] == "AWS::SQS::QueuePolicy":
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                (rule_id, _) = statement["Condition"]["ArnEquals"]["aws:SourceArn"]["Fn::GetAtt"]
+                for queue in resource["Properties"]["Queues"]:
+                    allowed_by_policy.setdefault(queue["Ref"], set()).add(rule_id)
+    routes = {}
+    for logical_id, resource in resources.items():
+        if resource["Type"] != "AWS::Events::Rule" or "EventBusName" not in resource["Properties"]:
+            continue
+        properties = resource["Properties"]
+        queues = [target["Arn"]["Fn::GetAtt"][0] for target in properties["Targets"]]
+        routes[properties["Name"]["Fn::Sub"]] = {
+            "pattern": properties["EventPattern"],
+            "bus": properties["EventBusName"],
+            "queues": queues,
+            "policy_allows_rule": all(logical_id in allowed_by_policy.get(queue, set()) for queue in queues),
+        }
+    return routes
+
+
+def catalogue_routes() -> dict[str, dict]:
+    return {
+        "${TablePrefix}-" + name: {
+            "pattern": subscription.event_pattern(),
+            "bus": {"Ref": EVENT_BUS_LOGICAL_ID},
+            "queues": [queue_logical_id(subscription.queue)],
+            "policy_allows_rule": True,
+        }
+        for name, subscription in SUBSCRIPTIONS.items()
+    }
+
+
+def test_each_catalogue_subscription_is_a_rule_on_the_bus_sending_to_its_own_queue(resources):
+    assert subscription_routes(resources) == catalogue_routes()
+    assert resources[EVENT_BUS_LOGICAL_ID]["Properties"]["Name"] == {"Fn::Sub": "${TablePrefix}-events"}
+
+
+def test_subscription_parity_detects_a_rule_whose_queue_policy_is_missing(generated):
+    drifted = copy.deepcopy(generated)
+    policies = [name for name, r in drifted["Resources"].items() if r["Type"] == "AWS::SQS::QueuePolicy"]
+    del drifted["Resources"][policies[0]]
+
+    assert subscription_routes(drifted["Resources"]) != catalogue_routes()
 
 
 # --- tables, queues, bucket ------------------------------------------------------------------------------
@@ -451,10 +518,10 @@ def test_queue_redrives_to_its_dead_letter_queue(resources, short_name):
     assert queue["VisibilityTimeout"] == QUEUES[short_name]["visibility_timeout"]
 
 
-@pytest.mark.parametrize("queue", sorted(CONSUMERS))
-def test_queue_visibility_covers_six_consumer_timeouts(resources, queue):
-    visibility = resources[queue_logical_id(queue)]["Properties"]["VisibilityTimeout"]
-    timeout = resources[CONSUMERS[queue]["logical_id"]]["Properties"]["Timeout"]
+@pytest.mark.parametrize("name", sorted(CONSUMERS))
+def test_queue_visibility_covers_six_consumer_timeouts(resources, name):
+    visibility = resources[queue_logical_id(CONSUMERS[name]["queue"])]["Properties"]["VisibilityTimeout"]
+    timeout = resources[CONSUMERS[name]["logical_id"]]["Properties"]["Timeout"]
     assert timeout >= 1
     assert visibility >= VISIBILITY_TO_TIMEOUT_RATIO * timeout
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import base64
 import sys
 import threading
-import time
 import types
 
 import pytest
 
-from infra.local.event_runtime import EventRuntime, QueuePoller
+from chalicelib.events.catalogue import TICKET_COUNTERS
+from infra.local.event_runtime import EventRuntime, QueuePoller, ScheduleFirer
 from infra.local.lambda_events import failed_message_ids, scheduled_event, sqs_event
 
-QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:deskflow-test-ticket-events"
+QUEUE = TICKET_COUNTERS.queue
+QUEUE_ARN = f"arn:aws:sqs:us-east-1:123456789012:deskflow-test-{QUEUE}"
 
 
 def received_message(message_id="m-1", body='{"id":"e-1"}', **extra) -> dict:
@@ -121,7 +122,7 @@ def test_malformed_responses_fail_the_whole_batch(result):
 def send(bodies: list[str]) -> str:
     from chalicelib import aws
 
-    url = aws.queue_url("ticket-events")
+    url = aws.queue_url(QUEUE)
     for body in bodies:
         aws.sqs().send_message(QueueUrl=url, MessageBody=body)
     return url
@@ -148,7 +149,7 @@ def test_poller_deletes_every_message_the_consumer_did_not_report_as_failed(aws)
         failed = [r["messageId"] for r in event["Records"] if r["body"] == "two"]
         return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
-    handled = QueuePoller("ticket-events", CONSUMER, threading.Event()).poll_once(consumer)
+    handled = QueuePoller(QUEUE, CONSUMER, threading.Event()).poll_once(consumer)
 
     assert handled == 3
     assert sorted(seen) == ["one", "three", "two"]
@@ -161,7 +162,7 @@ def test_poller_deletes_nothing_when_the_consumer_raises(aws):
     def consumer(event, context):
         raise RuntimeError("database unavailable")
 
-    QueuePoller("ticket-events", CONSUMER, threading.Event()).poll_once(consumer)
+    QueuePoller(QUEUE, CONSUMER, threading.Event()).poll_once(consumer)
 
     assert queue_counts(url) == (0, 2)
 
@@ -173,44 +174,59 @@ def test_poller_hands_the_consumer_a_lambda_sqs_event_and_context(aws):
     def consumer(event, context):
         received.update(event=event, context=context)
 
-    QueuePoller("ticket-events", CONSUMER, threading.Event()).poll_once(consumer)
+    QueuePoller(QUEUE, CONSUMER, threading.Event()).poll_once(consumer)
 
     record = received["event"]["Records"][0]
     assert record["eventSource"] == "aws:sqs"
-    assert record["eventSourceARN"].endswith(":deskflow-test-ticket-events")
+    assert record["eventSourceARN"].endswith(f":deskflow-test-{QUEUE}")
     assert record["attributes"]["ApproximateReceiveCount"] == "1"
     assert received["context"].function_name == "TestConsumer"
     assert received["context"].get_remaining_time_in_millis() > 0
 
 
-# --- threads -----------------------------------------------------------------------------------
+# --- threads ---------------------------------------------------------------------------------------
+# No sleeping and counting: each test waits on a condition with a deadline, or drives one step.
+
+DEADLINE_SECONDS = 10
 
 
 @pytest.fixture
-def fake_handler_module(monkeypatch):
-    """An importable module ``deskflow_test_handler`` whose handler records each call."""
-    calls = []
-    module = types.ModuleType("deskflow_test_handler")
-    module.handler = lambda event, context: calls.append(event)
-    monkeypatch.setitem(sys.modules, "deskflow_test_handler", module)
-    return calls
+def recording_handler(monkeypatch):
+    """An importable module ``deskflow_test_handler`` whose handler records each call; ``calls_reached(n)``
+    is set once it has been called ``n`` times."""
+    calls: list[dict] = []
+    reached: dict[int, threading.Event] = {}
+
+    def handler(event, context):
+        calls.append(event)
+        for count, flag in reached.items():
+            if len(calls) >= count:
+                flag.set()
+
+    def calls_reached(count: int) -> threading.Event:
+        return reached.setdefault(count, threading.Event())
+
+    monkeypatch.setitem(sys.modules, "deskflow_test_handler", types.SimpleNamespace(handler=handler))
+    return types.SimpleNamespace(calls=calls, calls_reached=calls_reached)
 
 
-def test_schedules_fire_on_their_local_rate_and_stop_joins_them(aws, fake_handler_module):
-    runtime = EventRuntime(
-        queues={}, consumers={}, schedules={"tick": {"module": "deskflow_test_handler", "local_seconds": 0.05}}
-    )
+def consumers_of(queue: str, module: str) -> dict:
+    return {"test-subscription": {"queue": queue, "module": module, "batch_size": 10, "logical_id": "TestConsumer"}}
+
+
+def test_schedules_fire_repeatedly_on_their_local_rate_and_stop_joins_them(aws, recording_handler):
+    runtime = EventRuntime(consumers={}, schedules={"tick": {"module": "deskflow_test_handler", "local_seconds": 0.01}})
     runtime.start()
-    time.sleep(0.4)
-    started_stopping = time.monotonic()
-    runtime.stop()
 
-    assert time.monotonic() - started_stopping < 1
-    assert len(fake_handler_module) >= 3
-    assert all(event["detail-type"] == "Scheduled Event" for event in fake_handler_module)
+    fired_three_times = recording_handler.calls_reached(3).wait(DEADLINE_SECONDS)
+    still_busy = runtime.stop()
+
+    assert fired_three_times
+    assert still_busy == []
+    assert all(event["detail-type"] == "Scheduled Event" for event in recording_handler.calls)
 
 
-def test_a_failing_schedule_keeps_firing(aws, monkeypatch):
+def test_a_failing_schedule_raises_nothing_and_fires_again(aws, monkeypatch):
     calls = []
 
     def handler(event, context):
@@ -218,44 +234,46 @@ def test_a_failing_schedule_keeps_firing(aws, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setitem(sys.modules, "deskflow_failing_handler", types.SimpleNamespace(handler=handler))
-    runtime = EventRuntime(
-        queues={}, consumers={}, schedules={"fail": {"module": "deskflow_failing_handler", "local_seconds": 0.05}}
-    )
-    runtime.start()
-    time.sleep(0.3)
-    runtime.stop()
+    firer = ScheduleFirer("fail", {"module": "deskflow_failing_handler", "local_seconds": 60}, threading.Event())
 
-    assert len(calls) >= 2
+    firer.fire()
+    firer.fire()
+
+    assert len(calls) == 2
 
 
-def test_queue_threads_leave_messages_queued_while_the_consumer_is_missing(aws):
+def test_a_poller_leaves_messages_queued_while_its_consumer_is_missing(aws):
     url = send(["waiting"])
-    runtime = EventRuntime(
-        queues={"ticket-events": {}},
-        consumers={"ticket-events": {"module": "deskflow_no_such_module", "batch_size": 10}},
-        schedules={},
-    )
-    runtime.start()
-    time.sleep(0.3)
-    runtime.stop()
+    stopped = threading.Event()
+    stopped.set()  # no back-off wait: one step only
+    poller = QueuePoller(QUEUE, consumers_of(QUEUE, "deskflow_no_such_module")["test-subscription"], stopped)
 
+    handled = poller.step()
+
+    assert handled == 0
     assert queue_counts(url) == (1, 0)
 
 
-def test_queue_threads_deliver_to_the_consumer_and_stop_within_a_poll(aws, fake_handler_module):
+def test_queue_threads_deliver_to_the_consumer_and_stop_joins_them(aws, recording_handler):
     url = send(["first"])
-    runtime = EventRuntime(
-        queues={"ticket-events": {}},
-        consumers={"ticket-events": {"module": "deskflow_test_handler", "batch_size": 10}},
-        schedules={},
-    )
+    runtime = EventRuntime(consumers=consumers_of(QUEUE, "deskflow_test_handler"), schedules={})
     runtime.start()
-    deadline = time.monotonic() + 5
-    while not fake_handler_module and time.monotonic() < deadline:
-        time.sleep(0.05)
-    started_stopping = time.monotonic()
+
+    delivered = recording_handler.calls_reached(1).wait(DEADLINE_SECONDS)
+    still_busy = runtime.stop()
+
+    assert delivered
+    assert still_busy == []
+    assert [event["Records"][0]["body"] for event in recording_handler.calls] == ["first"]
+    assert queue_counts(url) == (0, 0)
+
+
+def test_the_runtime_polls_one_queue_per_catalogue_subscription(aws):
+    from infra.functions import CONSUMERS
+
+    runtime = EventRuntime(schedules={})
+    runtime.start()
+    names = sorted(thread.name for thread in threading.enumerate() if thread.name.startswith("sqs:"))
     runtime.stop()
 
-    assert time.monotonic() - started_stopping < 3
-    assert [event["Records"][0]["body"] for event in fake_handler_module] == ["first"]
-    assert queue_counts(url) == (0, 0)
+    assert names == sorted(f"sqs:{name}" for name in CONSUMERS)

@@ -1,0 +1,1 @@
+"""Event topics and subscriptions (the catalogue), and what every consumer shares."""

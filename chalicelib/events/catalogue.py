@@ -1,0 +1,114 @@
+"""Every event topic and every subscription, in one place.
+
+Domain code imports the topics (``Topic.TICKET_CREATED``); the publisher refuses a topic that is not
+here. The bootstrap, ``template.yaml``, the local event runtime and the start-up redelivery are all
+generated from ``SUBSCRIPTIONS``: a new consumer (SLA reactions, outgoing webhooks, search indexing,
+AI triage, metrics) is one entry below plus its handler module.
+
+Fan-out goes through one EventBridge bus rather than an SNS topic:
+- routing is a rule per subscription matching on ``detail-type`` (the topic), declared in the same
+  place as the subscription; SNS would need a filter policy on message attributes instead, and SNS's
+  raw-delivery and filter semantics differ between moto, LocalStack and AWS more than EventBridge's;
+- the Step Functions flows send with ``events:putEvents`` (DESIGN), so state machines and the outbox
+  can publish to the same bus and the same rules route both;
+- moto and LocalStack both deliver bus → rule → SQS target (``../shared/EMULATION.md``).
+Each subscription still gets its own SQS queue with a DLQ, so consumers are retried, batched and
+dead-lettered independently; a rule delivers the whole EventBridge event, whose ``detail`` is the
+Deskflow envelope (``chalicelib.events.messages`` reads either shape).
+
+Every consumer records a receipt keyed by (consumer, event id) in the same transaction as its
+effect (``chalicelib.models.events.receipt_key``); the local runtime's redelivery at start relies on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+EVENT_SOURCE = "deskflow"  # the EventBridge ``source`` of every Deskflow event
+EVENT_BUS = "events"  # short name; the bus is ``<DESKFLOW_TABLE_PREFIX>-events``
+MAX_RECEIVE_COUNT = 5  # receives before a message moves to its subscription's DLQ
+
+
+class Topic(StrEnum):
+    TICKET_CREATED = "ticket.created"
+    TICKET_UPDATED = "ticket.updated"
+    TICKET_ASSIGNED = "ticket.assigned"
+    TICKET_STATUS_CHANGED = "ticket.status_changed"
+    TICKET_COMMENTED = "ticket.commented"
+    TICKET_DELETED = "ticket.deleted"
+    TICKET_SLA_WARNING = "ticket.sla_warning"
+    TICKET_SLA_BREACHED = "ticket.sla_breached"
+    TICKET_ESCALATED = "ticket.escalated"
+    CHANGE_REQUESTED = "change.requested"
+    CHANGE_APPROVED = "change.approved"
+    CHANGE_REJECTED = "change.rejected"
+    ALERT_TRIGGERED = "alert.triggered"
+    INVOICE_OVERDUE = "invoice.overdue"
+    PIPELINE_FAILED = "pipeline.failed"
+    WORKFLOW_COMPLETED = "workflow.completed"
+    ASSET_STATE_CHANGED = "asset.state_changed"
+
+
+class UnknownTopic(ValueError):
+    """An event was emitted with a topic the catalogue does not name (a programming error)."""
+
+
+def topic(name: str) -> Topic:
+    """The catalogue's topic called ``name``; raise UnknownTopic when there is none."""
+    try:
+        return Topic(name)
+    except ValueError:
+        raise UnknownTopic(f"event topic {name!r} is not in chalicelib/events/catalogue.py") from None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One consumer of events: its own rule on the bus, SQS queue (``name``) and DLQ (``<name>-dlq``).
+
+    ``handler`` is the module whose ``handler`` receives SQS batches (Powertools, partial failures);
+    ``visibility_timeout`` is at least six times the consumer function's timeout (the template's rule).
+    """
+
+    name: str
+    topics: tuple[Topic, ...]
+    handler: str
+    logical_id: str
+    batch_size: int = 10
+    visibility_timeout: int = 30
+
+    @property
+    def queue(self) -> str:
+        return self.name
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.name}-dlq"
+
+    def wants(self, topic_name: str) -> bool:
+        return topic_name in self.topics
+
+    def event_pattern(self) -> dict:
+        return {"source": [EVENT_SOURCE], "detail-type": sorted(str(name) for name in self.topics)}
+
+
+TICKET_COUNTERS = Subscription(
+    name="ticket-counters",
+    topics=(
+        Topic.TICKET_CREATED,
+        Topic.TICKET_ASSIGNED,
+        Topic.TICKET_STATUS_CHANGED,
+        Topic.TICKET_COMMENTED,
+        Topic.TICKET_DELETED,
+    ),
+    handler="functions.ticket_events_consumer",
+    logical_id="TicketEventsConsumerFunction",
+)
+
+SUBSCRIPTIONS: dict[str, Subscription] = {subscription.name: subscription for subscription in (TICKET_COUNTERS,)}
+
+
+def subscriptions_for(topic_name: str, subscriptions: dict[str, Subscription] | None = None) -> list[Subscription]:
+    """The subscriptions that receive events of ``topic_name``."""
+    chosen = SUBSCRIPTIONS if subscriptions is None else subscriptions
+    return [subscription for subscription in chosen.values() if subscription.wants(topic_name)]

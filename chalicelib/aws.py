@@ -52,6 +52,10 @@ def dynamodb():
     return client("dynamodb")
 
 
+def stepfunctions():
+    return client("stepfunctions")
+
+
 @cache
 def queue_url(short_name: str) -> str:
     name = get_settings().queue_name(short_name)

@@ -13,6 +13,7 @@ import time
 
 from chalicelib import aws
 from chalicelib.settings import get_settings
+from infra.flows import TASK_CONSUMERS, TASK_QUEUES
 from infra.functions import CONSUMERS, SCHEDULES
 from infra.local.lambda_context import LambdaContext
 from infra.local.lambda_events import failed_message_ids, scheduled_event, sqs_event
@@ -164,8 +165,9 @@ class EventRuntime:
         consumers: dict[str, dict] | None = None,
         schedules: dict[str, dict] | None = None,
     ):
-        self._queues = QUEUES if queues is None else queues
-        self._consumers = CONSUMERS if consumers is None else consumers
+        # Step Functions task queues (infra/flows.py) are polled like the event queues.
+        self._queues = {**QUEUES, **TASK_QUEUES} if queues is None else queues
+        self._consumers = {**CONSUMERS, **TASK_CONSUMERS} if consumers is None else consumers
         self._schedules = SCHEDULES if schedules is None else schedules
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -18,6 +18,7 @@ from samtranslator.translator.transform import transform
 
 from chalicelib.app_factory import load_all_families
 from chalicelib.http.registry import RouteSpec, api_routes
+from infra.flows import TASK_CONSUMERS
 from infra.functions import API_FUNCTIONS, CONSUMERS, SCHEDULES
 from infra.queues import MAX_RECEIVE_COUNT, QUEUES
 from infra.tables import TABLES
@@ -35,6 +36,7 @@ from infra.template import (
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO / "template.yaml"
 ARTIFACT_URI = "s3://deskflow-artifacts/code.zip"  # the transform wants packaged code, as after `sam package`
+DEFINITION_ARTIFACT_URI = "s3://deskflow-artifacts/definition.asl.json"
 
 # Settings that are deliberately not deployed: Lambda sets the region, the endpoint is for emulators,
 # and the rest have defaults that suit AWS.
@@ -101,6 +103,8 @@ def with_packaged_code(template: dict) -> dict:
     for resource in packaged["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = ARTIFACT_URI
+        if resource["Type"] == "AWS::Serverless::StateMachine":
+            resource["Properties"]["DefinitionUri"] = DEFINITION_ARTIFACT_URI
     return packaged
 
 
@@ -379,12 +383,13 @@ def test_every_function_handler_resolves_to_a_callable(resources):
 
 
 def test_every_declared_function_is_in_the_template(resources):
-    expected = {spec["logical_id"] for spec in [*API_FUNCTIONS.values(), *CONSUMERS.values(), *SCHEDULES.values()]}
+    declared = [*API_FUNCTIONS.values(), *CONSUMERS.values(), *TASK_CONSUMERS.values(), *SCHEDULES.values()]
+    expected = {spec["logical_id"] for spec in declared}
     assert set(functions_of(resources)) == expected
 
 
 def test_each_consumer_reads_its_queue_reporting_partial_failures(resources):
-    for queue, consumer in CONSUMERS.items():
+    for queue, consumer in {**CONSUMERS, **TASK_CONSUMERS}.items():
         (event,) = resources[consumer["logical_id"]]["Properties"]["Events"].values()
         assert event["Type"] == "SQS"
         assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_logical_id(queue), "Arn"]}

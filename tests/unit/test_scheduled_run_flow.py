@@ -31,7 +31,16 @@ def flow_aws():
 
         bootstrap()
         yield
+        stop_running_executions()  # a waiting execution would otherwise wake up after the mock has gone
     reset_runtime()
+
+
+def stop_running_executions() -> None:
+    stepfunctions = clients.stepfunctions()
+    for machine in stepfunctions.list_state_machines()["stateMachines"]:
+        running = stepfunctions.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")
+        for execution in running["executions"]:
+            stepfunctions.stop_execution(executionArn=execution["executionArn"])
 
 
 def wait_for_execution(execution_arn: str) -> dict:

@@ -14,9 +14,11 @@ import yaml
 
 from chalicelib import aws as clients
 from chalicelib.flows import state_machine_name
+from chalicelib.settings import get_settings
 from infra.bootstrap import bootstrap, ensure_state_machines, state_machine_definition
-from infra.flows import ASL_FOLDER, STATE_MACHINES, placeholders, substitute
-from infra.template import queue_logical_id, state_machine_logical_id
+from infra.flows import ASL_FOLDER, STATE_MACHINES, TASK_CONSUMERS, TASK_QUEUES, placeholders, substitute
+from infra.queues import dlq_name
+from infra.template import dlq_logical_id, queue_logical_id, state_machine_logical_id
 
 REPO = Path(__file__).resolve().parents[2]
 STATE_MACHINE_FILES = sorted((REPO / "infra" / "state_machines").glob("*.asl.json"))
@@ -96,6 +98,17 @@ def test_template_declares_each_machine_with_its_substitutions_and_send_only_rol
     ]
 
 
+@pytest.mark.parametrize("queue", sorted(TASK_QUEUES))
+def test_each_task_queue_redrives_to_its_dead_letter_queue_and_has_a_consumer(template_resources, queue):
+    properties = template_resources[queue_logical_id(queue)]["Properties"]
+    consumer = template_resources[TASK_CONSUMERS[queue]["logical_id"]]["Properties"]
+
+    assert properties["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [dlq_logical_id(queue), "Arn"]}
+    assert [event["Properties"]["Queue"] for event in consumer["Events"].values()] == [
+        {"Fn::GetAtt": [queue_logical_id(queue), "Arn"]}
+    ]
+
+
 # --- bootstrap -----------------------------------------------------------------------------------
 
 
@@ -113,6 +126,16 @@ def test_bootstrap_creates_each_machine_with_its_placeholders_filled(aws):
 
 def test_second_bootstrap_leaves_state_machines_alone(aws):
     assert bootstrap()["state_machines"] == []
+
+
+@pytest.mark.parametrize("queue", sorted(TASK_QUEUES))
+def test_bootstrap_creates_each_task_queue_with_its_dead_letter_queue(aws, queue):
+    sqs = clients.sqs()
+    attributes = sqs.get_queue_attributes(QueueUrl=clients.queue_url(queue), AttributeNames=["RedrivePolicy"])
+    dlq_url = sqs.get_queue_url(QueueName=get_settings().queue_name(dlq_name(queue)))["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    assert json.loads(attributes["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"] == dlq_arn
 
 
 def test_bootstrap_brings_a_changed_definition_back_in_line(aws):

@@ -327,25 +327,33 @@ def consumer_timeout(queue: str) -> int:
 
 
 def consumer_functions() -> dict:
-    return {
-        consumer["logical_id"]: _function(
+    """Each consumer with its own event-source mapping. Declared as a plain ``AWS::Lambda::EventSourceMapping``
+    rather than a SAM ``SQS`` event: SAM would attach AWSLambdaSQSQueueExecutionRole, which may receive and
+    delete on every queue of the account; the poll statement of ``access_policies`` names only this queue."""
+    resources = {}
+    for queue, consumer in {**CONSUMERS, **TASK_CONSUMERS}.items():
+        logical_id = consumer["logical_id"]
+        resources[logical_id] = _function(
             f"{consumer['module']}.handler",
             f"Deskflow consumer of the {queue} queue",
-            access_policies(function_access(consumer["logical_id"]), polls=queue),
-            {
-                "Batch": {
-                    "Type": "SQS",
-                    "Properties": {
-                        "Queue": get_att(queue_logical_id(queue), "Arn"),
-                        "BatchSize": consumer["batch_size"],
-                        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                    },
-                }
-            },
+            access_policies(function_access(logical_id), polls=queue),
+            {},
             Timeout=consumer_timeout(queue),
         )
-        for queue, consumer in {**CONSUMERS, **TASK_CONSUMERS}.items()
-    }
+        resources[queue_mapping_logical_id(logical_id)] = {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {
+                "EventSourceArn": get_att(queue_logical_id(queue), "Arn"),
+                "FunctionName": ref(logical_id),
+                "BatchSize": consumer["batch_size"],
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            },
+        }
+    return resources
+
+
+def queue_mapping_logical_id(function_logical_id: str) -> str:
+    return f"{function_logical_id}QueueMapping"
 
 
 def outbox_stream_event() -> dict:

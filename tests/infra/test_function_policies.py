@@ -90,6 +90,19 @@ def test_the_counters_consumer_cannot_touch_tickets_or_the_directory(functions):
     assert table_logical_id("directory") not in named
 
 
+def test_no_consumer_role_may_poll_every_queue():
+    # SAM's SQS events would attach AWSLambdaSQSQueueExecutionRole (receive/delete on "*").
+    template = yaml.safe_load((REPO / "template.yaml").read_text())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        transformed = transform(with_packaged_code(template), {}, NoManagedPolicies())
+    roles = {name: r for name, r in transformed["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    managed = {
+        arn.rsplit("/", 1)[-1] for role in roles.values() for arn in role["Properties"].get("ManagedPolicyArns", [])
+    }
+    assert "AWSLambdaSQSQueueExecutionRole" not in managed
+
+
 def test_a_read_only_table_gets_the_read_policy():
     policies = access_policies(Access(reads=("metrics",)))
     assert policies == [{"DynamoDBReadPolicy": {"TableName": {"Ref": table_logical_id("metrics")}}}]

@@ -18,7 +18,7 @@ from chalicelib.settings import get_settings
 from infra.bootstrap import bootstrap, ensure_state_machines, state_machine_definition
 from infra.flows import ASL_FOLDER, STATE_MACHINES, TASK_CONSUMERS, TASK_QUEUES, placeholders, substitute
 from infra.queues import dlq_name
-from infra.template import dlq_logical_id, queue_logical_id, state_machine_logical_id
+from infra.template import dlq_logical_id, queue_logical_id, queue_mapping_logical_id, state_machine_logical_id
 
 REPO = Path(__file__).resolve().parents[2]
 STATE_MACHINE_FILES = sorted((REPO / "infra" / "state_machines").glob("*.asl.json"))
@@ -101,12 +101,10 @@ def test_template_declares_each_machine_with_its_substitutions_and_send_only_rol
 @pytest.mark.parametrize("queue", sorted(TASK_QUEUES))
 def test_each_task_queue_redrives_to_its_dead_letter_queue_and_has_a_consumer(template_resources, queue):
     properties = template_resources[queue_logical_id(queue)]["Properties"]
-    consumer = template_resources[TASK_CONSUMERS[queue]["logical_id"]]["Properties"]
+    mapping = template_resources[queue_mapping_logical_id(TASK_CONSUMERS[queue]["logical_id"])]["Properties"]
 
     assert properties["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [dlq_logical_id(queue), "Arn"]}
-    assert [event["Properties"]["Queue"] for event in consumer["Events"].values()] == [
-        {"Fn::GetAtt": [queue_logical_id(queue), "Arn"]}
-    ]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [queue_logical_id(queue), "Arn"]}
 
 
 # --- bootstrap -----------------------------------------------------------------------------------

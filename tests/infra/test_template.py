@@ -28,6 +28,7 @@ from infra.template import (
     build_template,
     dlq_logical_id,
     queue_logical_id,
+    queue_mapping_logical_id,
     render,
     routes_by_family,
     table_logical_id,
@@ -390,11 +391,12 @@ def test_every_declared_function_is_in_the_template(resources):
 
 def test_each_consumer_reads_its_queue_reporting_partial_failures(resources):
     for queue, consumer in {**CONSUMERS, **TASK_CONSUMERS}.items():
-        (event,) = resources[consumer["logical_id"]]["Properties"]["Events"].values()
-        assert event["Type"] == "SQS"
-        assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_logical_id(queue), "Arn"]}
-        assert event["Properties"]["BatchSize"] == consumer["batch_size"]
-        assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        mapping = resources[queue_mapping_logical_id(consumer["logical_id"])]
+        assert mapping["Type"] == "AWS::Lambda::EventSourceMapping"
+        assert mapping["Properties"]["FunctionName"] == {"Ref": consumer["logical_id"]}
+        assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_logical_id(queue), "Arn"]}
+        assert mapping["Properties"]["BatchSize"] == consumer["batch_size"]
+        assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_each_schedule_runs_at_its_rate(resources):

@@ -26,7 +26,7 @@ def state_machine_name(machine: str) -> str:
     return f"{get_settings().table_prefix}-{machine}"
 
 
-@cache
+@cache  # keyed by endpoint and region: a process pointed elsewhere asks again
 def _partition_and_account(endpoint_url: str | None, region: str) -> tuple[str, str]:
     identity_arn = aws.client("sts").get_caller_identity()["Arn"]  # arn:<partition>:sts::<account>:...
     _, partition, _, _, account, _ = identity_arn.split(":", 5)

@@ -26,7 +26,6 @@ def flow_aws():
 
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         reset_runtime()
-        flows._partition_and_account.cache_clear()
         from infra.bootstrap import bootstrap
 
         bootstrap()

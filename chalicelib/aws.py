@@ -56,6 +56,10 @@ def events():
     return client("events")
 
 
+def stepfunctions():
+    return client("stepfunctions")
+
+
 @cache
 def queue_url(short_name: str) -> str:
     name = get_settings().queue_name(short_name)

@@ -8,13 +8,16 @@ bucket from ``infra/`` and the event catalogue on the configured endpoint
 from __future__ import annotations
 
 import json
+import os
 
 from botocore.exceptions import ClientError
 
 from chalicelib import aws
 from chalicelib.events.catalogue import SUBSCRIPTIONS, Subscription
 from chalicelib.events.messages import event_bus_name
+from chalicelib.flows import state_machine_name
 from chalicelib.settings import get_settings
+from infra.flows import STATE_MACHINES, QueueUrl, substitute
 from infra.queues import MAX_RECEIVE_COUNT, QUEUES, dlq_name, queue_policy
 from infra.tables import TABLES, create_table_request
 
@@ -146,6 +149,56 @@ def ensure_bucket() -> str:
     return settings.files_bucket
 
 
+# On AWS the template's role is the one to use (DESKFLOW_STATE_MACHINE_ROLE_ARN); emulators accept any role.
+EMULATOR_STATE_MACHINE_ROLE = "arn:aws:iam::{account}:role/deskflow-state-machines"
+
+
+def state_machine_definition(name: str) -> str:
+    """The machine's ASL with its placeholders replaced by this endpoint's resources (moto ignores
+    ``DefinitionSubstitutions``, so the bootstrap substitutes on every endpoint alike)."""
+    machine = STATE_MACHINES[name]
+    values = {}
+    for placeholder, resource in machine.substitutions.items():
+        if isinstance(resource, QueueUrl):
+            values[placeholder] = aws.queue_url(resource.queue)
+        else:
+            raise TypeError(f"{name}: no way to resolve {placeholder} = {resource!r}")
+    return substitute(machine.path.read_text(), values)
+
+
+def _state_machine_role() -> str:
+    role = os.environ.get("DESKFLOW_STATE_MACHINE_ROLE_ARN")
+    if role:
+        return role
+    account = aws.client("sts").get_caller_identity()["Account"]
+    return EMULATOR_STATE_MACHINE_ROLE.format(account=account)
+
+
+def ensure_state_machines() -> list[str]:
+    """Create each machine of ``infra/flows.py``, or bring its definition in line; returns what changed.
+    Needs the task queues (run ``ensure_queues`` first). On moto, Step Functions execution must be switched
+    on before this runs: switching it later drops the machines created here."""
+    stepfunctions = aws.stepfunctions()
+    existing = {}
+    for page in stepfunctions.get_paginator("list_state_machines").paginate():
+        existing.update({machine["name"]: machine["stateMachineArn"] for machine in page["stateMachines"]})
+    changed = []
+    role = _state_machine_role()
+    for name in STATE_MACHINES:
+        full_name = state_machine_name(name)
+        definition = state_machine_definition(name)
+        arn = existing.get(full_name)
+        if arn is None:
+            stepfunctions.create_state_machine(name=full_name, definition=definition, roleArn=role, type="STANDARD")
+            changed.append(full_name)
+        elif json.loads(stepfunctions.describe_state_machine(stateMachineArn=arn)["definition"]) != json.loads(
+            definition
+        ):
+            stepfunctions.update_state_machine(stateMachineArn=arn, definition=definition)
+            changed.append(full_name)
+    return changed
+
+
 def bootstrap() -> dict:
     return {
         "tables": ensure_tables(),
@@ -153,6 +206,7 @@ def bootstrap() -> dict:
         "event_bus": ensure_event_bus(),
         "rules": ensure_subscriptions(),
         "bucket": ensure_bucket(),
+        "state_machines": ensure_state_machines(),
     }
 
 

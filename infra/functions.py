@@ -5,6 +5,7 @@ this list."""
 from __future__ import annotations
 
 from chalicelib.events.catalogue import SUBSCRIPTIONS
+from infra.flows import TASK_CONSUMERS
 
 # family name (as given to ``blueprint_routes``) -> entry module exposing a Chalice ``app``
 API_FUNCTIONS: dict[str, dict] = {
@@ -13,8 +14,9 @@ API_FUNCTIONS: dict[str, dict] = {
     "tickets": {"logical_id": "TicketsApiFunction", "module": "functions.tickets_api"},
 }
 
-# subscription name -> its consumer (a Powertools batch handler reporting partial failures), as the
-# event catalogue declares it; the subscription's queue has the same name.
+# subscription name (or a state machine's task queue, infra/flows.py) -> its consumer (a Powertools batch
+# handler reporting partial failures), as the event catalogue declares it; a subscription's queue has
+# the subscription's name.
 CONSUMERS: dict[str, dict] = {
     name: {
         "logical_id": subscription.logical_id,
@@ -23,7 +25,7 @@ CONSUMERS: dict[str, dict] = {
         "queue": subscription.queue,
     }
     for name, subscription in SUBSCRIPTIONS.items()
-}
+} | {queue: {**consumer, "queue": queue} for queue, consumer in TASK_CONSUMERS.items()}
 
 # Handlers woken by a table's stream (on AWS only: the local runtime relies on the schedules).
 STREAM_HANDLERS: dict[str, dict] = {

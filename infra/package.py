@@ -52,10 +52,10 @@ class FunctionPackage:
 
 def lambda_functions() -> dict[str, str]:
     """logical id → entry module, for every function the template deploys."""
-    from infra.functions import API_FUNCTIONS, CONSUMERS, SCHEDULES
+    from infra.functions import API_FUNCTIONS, CONSUMERS, SCHEDULES, STREAM_HANDLERS
 
     entries = {}
-    for spec in [*API_FUNCTIONS.values(), *CONSUMERS.values(), *SCHEDULES.values()]:
+    for spec in [*API_FUNCTIONS.values(), *CONSUMERS.values(), *SCHEDULES.values(), *STREAM_HANDLERS.values()]:
         entries[spec["logical_id"]] = spec["module"]
     return entries
 
@@ -113,7 +113,9 @@ def runtime_files(entry_module: str) -> list[Path]:
 def install_dependencies(cache_dir: Path = DEPENDENCY_CACHE) -> Path:
     """``requirements.txt`` installed for Lambda's platform, pruned; cached by the requirements' hash."""
     requirements = RUNTIME_REQUIREMENTS.read_text()
-    key = hashlib.sha256((requirements + " ".join(LAMBDA_PLATFORM)).encode()).hexdigest()[:16]
+    # What is installed and what is pruned both shape the result: a change to either is a new cache entry.
+    recipe = [requirements, *LAMBDA_PLATFORM, *sorted(aws_services()), Path(__file__).read_text()]
+    key = hashlib.sha256("\n".join(recipe).encode()).hexdigest()[:16]
     target = cache_dir / key
     if (target / ".complete").exists():
         return target

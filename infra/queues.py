@@ -7,10 +7,11 @@ carry no bus events (task queues of state machines, say) are declared in ``OTHER
 from __future__ import annotations
 
 from chalicelib.events.catalogue import MAX_RECEIVE_COUNT, SUBSCRIPTIONS, Subscription
+from infra.flows import TASK_QUEUES
 
 __all__ = ["MAX_RECEIVE_COUNT", "OTHER_QUEUES", "QUEUES", "dlq_name", "queue_policy", "subscription_queues"]
 
-OTHER_QUEUES: dict[str, dict] = {}
+OTHER_QUEUES: dict[str, dict] = {**TASK_QUEUES}
 
 
 def dlq_name(queue: str) -> str:

@@ -29,6 +29,7 @@ from infra.template import (
     build_template,
     dlq_logical_id,
     queue_logical_id,
+    queue_mapping_logical_id,
     render,
     routes_by_family,
     table_logical_id,
@@ -37,6 +38,7 @@ from infra.template import (
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO / "template.yaml"
 ARTIFACT_URI = "s3://deskflow-artifacts/code.zip"  # the transform wants packaged code, as after `sam package`
+DEFINITION_ARTIFACT_URI = "s3://deskflow-artifacts/definition.asl.json"
 
 # Settings that are deliberately not deployed: Lambda sets the region, the endpoint is for emulators,
 # and the rest have defaults that suit AWS.
@@ -104,6 +106,8 @@ def with_packaged_code(template: dict) -> dict:
     for resource in packaged["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = ARTIFACT_URI
+        if resource["Type"] == "AWS::Serverless::StateMachine":
+            resource["Properties"]["DefinitionUri"] = DEFINITION_ARTIFACT_URI
     return packaged
 
 
@@ -388,11 +392,12 @@ def test_every_declared_function_is_in_the_template(resources):
 
 def test_each_consumer_reads_its_queue_reporting_partial_failures(resources):
     for consumer in CONSUMERS.values():
-        (event,) = resources[consumer["logical_id"]]["Properties"]["Events"].values()
-        assert event["Type"] == "SQS"
-        assert event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_logical_id(consumer["queue"]), "Arn"]}
-        assert event["Properties"]["BatchSize"] == consumer["batch_size"]
-        assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        mapping = resources[queue_mapping_logical_id(consumer["logical_id"])]
+        assert mapping["Type"] == "AWS::Lambda::EventSourceMapping"
+        assert mapping["Properties"]["FunctionName"] == {"Ref": consumer["logical_id"]}
+        assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_logical_id(consumer["queue"]), "Arn"]}
+        assert mapping["Properties"]["BatchSize"] == consumer["batch_size"]
+        assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_each_schedule_runs_at_its_rate(resources):

@@ -1,0 +1,60 @@
+"""Starting the Step Functions flows of ``infra/flows.py`` (an adapter: the domain passes plain data in).
+
+A machine is deployed as ``<DESKFLOW_TABLE_PREFIX>-<name>``, like tables and queues. Its ARN is built from
+the caller's account (STS ``GetCallerIdentity`` needs no permission), so a function needs nothing beyond
+``states:StartExecution`` on the machines it starts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+from chalicelib import aws
+from chalicelib.errors import Conflict
+from chalicelib.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Execution:
+    arn: str
+    status: str  # RUNNING for a fresh start; a repeated start reports the first execution's status
+
+
+def state_machine_name(machine: str) -> str:
+    return f"{get_settings().table_prefix}-{machine}"
+
+
+@cache  # keyed by endpoint and region: a process pointed elsewhere asks again
+def _partition_and_account(endpoint_url: str | None, region: str) -> tuple[str, str]:
+    identity_arn = aws.client("sts").get_caller_identity()["Arn"]  # arn:<partition>:sts::<account>:...
+    _, partition, _, _, account, _ = identity_arn.split(":", 5)
+    return partition, account
+
+
+def state_machine_arn(machine: str) -> str:
+    settings = get_settings()
+    partition, account = _partition_and_account(settings.endpoint_url, settings.region)
+    return f"arn:{partition}:states:{settings.region}:{account}:stateMachine:{state_machine_name(machine)}"
+
+
+def execution_arn(machine: str, name: str) -> str:
+    return state_machine_arn(machine).replace(":stateMachine:", ":execution:", 1) + f":{name}"
+
+
+def start_execution(machine: str, name: str, payload: dict) -> Execution:
+    """Start ``machine`` with ``payload`` as an execution called ``name``. The name makes it idempotent: a
+    repeated start with the same payload (a retried request, a redelivered message) starts nothing and returns
+    the first execution; the same name with another payload raises ``Conflict``."""
+    client = aws.stepfunctions()
+    execution_input = json.dumps(payload, separators=(",", ":"), sort_keys=True)
+    try:
+        response = client.start_execution(stateMachineArn=state_machine_arn(machine), name=name, input=execution_input)
+    except client.exceptions.ExecutionAlreadyExists:
+        # Step Functions answers a repeat itself while the first runs, and refuses it once that has finished.
+        existing = client.describe_execution(executionArn=execution_arn(machine, name))
+        if json.loads(existing.get("input") or "null") != payload:
+            raise Conflict(f"{machine} {name!r} already exists with other input", code="execution_exists") from None
+        return Execution(arn=existing["executionArn"], status=existing["status"])
+    return Execution(arn=response["executionArn"], status="RUNNING")

@@ -32,8 +32,8 @@ from chalicelib.domain.ticket_records import (
     to_public,
 )
 from chalicelib.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, ValidationError
+from chalicelib.models import sizing
 from chalicelib.models.base import cancellation_codes, transaction
-from chalicelib.models.sizing import MAX_ITEM_BYTES, fits, model_size
 from chalicelib.models.tickets import (
     CommentItem,
     HistoryItem,
@@ -405,11 +405,11 @@ def _clean_tags(tags: list[str]) -> list[str]:
 def _refuse_oversized(items: list) -> None:
     """PayloadTooLarge when any record of a change would exceed DynamoDB's item limit."""
     for item in items:
-        if not fits(item):
-            size_kb = -(-model_size(item) // 1024)
+        if not sizing.fits(item):
+            size_kb = -(-sizing.model_size(item) // 1024)
             raise PayloadTooLarge(
                 "the change is too large to store",
-                details={"body": f"needs a {size_kb} KB record; at most {MAX_ITEM_BYTES // 1024} KB fit"},
+                details={"body": f"needs a {size_kb} KB record; at most {sizing.MAX_ITEM_BYTES // 1024} KB fit"},
             )
 
 

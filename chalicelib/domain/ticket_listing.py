@@ -10,8 +10,10 @@ Which index (``infra.tables`` says why they look as they do):
   tickets (the Query then reads at most ``BATCH_GET_MAX`` entries, all fetched by that one
   BatchGetItem).
 
-Reads are bounded: one Query evaluates at most ``MAX_ITEMS_READ`` index entries. A page whose
-filters match sparsely comes back short with a cursor to read on; only the last page has none.
+Reads are bounded: a filtered page's Query evaluates up to ``FILTERED_READ_FACTOR`` times the
+entries the page needs (a filter matching one entry in four fills it in one Query), never more
+than ``MAX_ITEMS_READ``. A page whose filters match more sparsely comes back short, with a cursor
+to read on; only the last page has none.
 Every fetched ticket is checked against every filter, so a page never shows a ticket that has
 changed or been deleted since the (eventually consistent) index was read.
 """
@@ -30,6 +32,7 @@ from chalicelib.models.tickets import TICKET_LIST_INDEXES, TicketItem
 from infra.tables import TICKET_LIST_DIMENSIONS
 
 MAX_ITEMS_READ = 500
+FILTERED_READ_FACTOR = 4
 BATCH_GET_MAX = 100  # keys one BatchGetItem takes
 SORT_FIELDS = {"created_at": "created", "updated_at": "updated"}
 _DIMENSIONS = {dimension.name: dimension for dimension in TICKET_LIST_DIMENSIONS}
@@ -49,16 +52,15 @@ class TicketQuery:
 
 def build_query(actor: Principal, params: dict) -> TicketQuery:
     """Validate list parameters and apply visibility: a requester's list is their own tickets."""
-    filters: dict = {}
-    for name in ("status", "assignee", "requester", "team", "category", "tag"):
-        if params.get(name):
-            filters[name] = params[name]
+    filters = {
+        dimension.name: params[dimension.name] for dimension in TICKET_LIST_DIMENSIONS if params.get(dimension.name)
+    }
     if "status" in filters and filters["status"] not in rules.STATUSES:
         raise ValidationError(
             "status filter is invalid", details={"status": f"must be one of {', '.join(rules.STATUSES)}"}
         )
-    if params.get("priority"):
-        filters["priority"] = rules.normalize_priority(params["priority"])
+    if "priority" in filters:
+        filters["priority"] = rules.normalize_priority(filters["priority"])
     if "tag" in filters:
         filters["tag"] = filters["tag"].strip().lower()
     for bound in ("created_from", "created_to"):
@@ -75,12 +77,11 @@ def build_query(actor: Principal, params: dict) -> TicketQuery:
 def list_tickets(workspace_id: str, query: TicketQuery, limit: int, start_key: dict | None):
     """One page: ``(tickets, next_key)``; ``next_key`` is None on the last page."""
     plan = _plan(workspace_id, query)
+    window = limit + 1
+    if plan.filter_later or plan.filter_condition is not None:
+        window = min(MAX_ITEMS_READ, FILTERED_READ_FACTOR * window)
     if plan.filter_later:
-        window = min(MAX_ITEMS_READ, BATCH_GET_MAX)
-    elif plan.filter_condition is not None:
-        window = MAX_ITEMS_READ
-    else:
-        window = limit + 1
+        window = min(window, BATCH_GET_MAX)  # every entry read is fetched
     pages = plan.index.query(
         plan.hash_value,
         range_key_condition=plan.range_condition,

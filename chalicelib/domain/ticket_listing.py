@@ -137,13 +137,14 @@ def _plan(workspace_id: str, query: TicketQuery) -> _Plan:
         )
     dimension = next((d for d in TICKET_LIST_DIMENSIONS if d.name in filters), None)
     if dimension is None:
-        index, hash_value = TicketItem.by_ws_created, workspace_id
+        index, hash_value, answered = TicketItem.by_ws_created, workspace_id, None
     else:
         value = filters[dimension.name]
         if dimension.name == "assignee" and value == "none":
             value = UNASSIGNED
         index, hash_value = TICKET_LIST_INDEXES[dimension.index], dimension_key(workspace_id, dimension.name, value)
-    further = [name for name in filters if name not in _CREATED_BOUNDS and name != getattr(dimension, "name", None)]
+        answered = dimension.name
+    further = [name for name in filters if name not in _CREATED_BOUNDS and name != answered]
     return _Plan(
         index=index,
         hash_value=hash_value,

@@ -27,11 +27,15 @@ def dimension_key(workspace_id: str, dimension: str, value: str) -> str:
     return f"{workspace_id}#{dimension}#{value}"
 
 
-def dimension_value(ticket: TicketItem, dimension: str, attribute: str) -> str | None:
+def _dimension_value(ticket: TicketItem, dimension: str, attribute: str) -> str | None:
     value = getattr(ticket, attribute)
     if dimension == "assignee" and value is None:
         return UNASSIGNED
     return value
+
+
+def _created_key(ticket: TicketItem) -> str:
+    return f"{ticket.created_at}#{ticket.id}"
 
 
 def set_index_keys(ticket: TicketItem) -> None:
@@ -42,10 +46,10 @@ def set_index_keys(ticket: TicketItem) -> None:
     live = ticket.deleted_at is None
     ws = ticket.workspace_id
     ticket.ws_key = ws if live else None
-    ticket.created_key = f"{ticket.created_at}#{ticket.id}" if live else None
+    ticket.created_key = _created_key(ticket) if live else None
     ticket.updated_key = f"{ticket.updated_at}#{ticket.id}" if live else None
     for dimension in _TICKET_KEYED:
-        value = dimension_value(ticket, dimension.name, dimension.attribute)
+        value = _dimension_value(ticket, dimension.name, dimension.attribute)
         key = dimension_key(ws, dimension.name, value) if live and value is not None else None
         setattr(ticket, dimension.key, key)
 
@@ -60,7 +64,7 @@ def tag_entries(ticket: TicketItem) -> list[TicketTagItem]:
             pk=ticket.pk,
             sk=f"TAG#{tag}",
             label_key=dimension_key(ticket.workspace_id, "tag", tag),
-            created_key=f"{ticket.created_at}#{ticket.id}",
+            created_key=_created_key(ticket),
         )
         for tag in ticket.tags or []
     ]

@@ -407,9 +407,12 @@ def _refuse_oversized(items: list) -> None:
     for item in items:
         if not sizing.fits(item):
             size_kb = -(-sizing.model_size(item) // 1024)
+            record = type(item).__name__.removesuffix("Item").lower()
             raise PayloadTooLarge(
                 "the change is too large to store",
-                details={"body": f"needs a {size_kb} KB record; at most {sizing.MAX_ITEM_BYTES // 1024} KB fit"},
+                details={
+                    "body": f"needs a {size_kb} KB {record} record; at most {sizing.MAX_ITEM_BYTES // 1024} KB fit"
+                },
             )
 
 

@@ -77,6 +77,11 @@ def build_query(actor: Principal, params: dict) -> TicketQuery:
 def list_tickets(workspace_id: str, query: TicketQuery, limit: int, start_key: dict | None):
     """One page: ``(tickets, next_key)``; ``next_key`` is None on the last page."""
     plan = _plan(workspace_id, query)
+    if start_key is not None and not plan.holds(start_key):
+        # Signed and in scope, yet not a position in this index (say, from before the indexes changed).
+        raise ValidationError(
+            "cursor is invalid", details={"cursor": "is not a cursor this list issued"}, code="invalid_cursor"
+        )
     window = limit + 1
     if plan.filter_later or plan.filter_condition is not None:
         window = min(MAX_ITEMS_READ, FILTERED_READ_FACTOR * window)
@@ -115,10 +120,21 @@ class _Plan:
     filter_condition: object
     filter_later: bool
 
+    def key_names(self) -> tuple[str, ...]:
+        return ("pk", "sk", self.index._hash_key_attribute().attr_name, _range_key_name(self.index))
+
     def position(self, entry: dict) -> dict:
         """A cursor position at ``entry``: its table key and index key, as DynamoDB's own."""
-        hash_key, range_key = self.index._hash_key_attribute().attr_name, _range_key_name(self.index)
-        return {name: entry[name] for name in ("pk", "sk", hash_key, range_key)}
+        return {name: entry[name] for name in self.key_names()}
+
+    def holds(self, position: dict) -> bool:
+        """Whether ``position`` is a key in the part of the index this plan reads."""
+        hash_key = self.key_names()[2]
+        return (
+            set(position) == set(self.key_names())
+            and all(isinstance(value, dict) and set(value) == {"S"} for value in position.values())
+            and position[hash_key] == {"S": self.hash_value}
+        )
 
 
 def _range_key_name(index) -> str:

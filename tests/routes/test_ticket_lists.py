@@ -187,6 +187,22 @@ def test_a_cursor_from_another_workspace_or_another_query_is_a_400(client, as_ro
     assert other_query.status_code == 400
 
 
+def test_a_signed_cursor_whose_position_is_not_in_the_lists_index_is_a_400(client, as_role):
+    from chalicelib.domain.ticket_listing import TicketQuery
+    from chalicelib.http.cursors import encode_cursor
+
+    agent = as_role("agent")
+    workspace = agent["x-workspace-id"]
+    open_ticket(client, agent)
+    scope = TicketQuery(filters={"status": "new"}).scope(workspace)
+    # A position in another index (as a cursor from an older index layout would hold).
+    position = {name: {"S": "x"} for name in ("pk", "sk", "status_key", "updated_key")}
+
+    response = call(client, "GET", f"{TICKETS}?status=new&cursor={encode_cursor(position, scope)}", agent)
+
+    assert (response.status_code, response.json["code"]) == (400, "invalid_cursor")
+
+
 def test_child_lists_page_with_cursors_too(client, as_role):
     agent = as_role("agent")
     ticket = open_ticket(client, agent)

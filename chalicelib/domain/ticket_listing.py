@@ -13,7 +13,10 @@ Which index (``infra.tables`` says why they look as they do):
 Reads are bounded: a filtered page's Query evaluates up to ``FILTERED_READ_FACTOR`` times the
 entries the page needs (a filter matching one entry in four fills it in one Query), never more
 than ``MAX_ITEMS_READ``. A page whose filters match more sparsely comes back short, with a cursor
-to read on; only the last page has none.
+to read on; only the last page has none. That is the price of a single updated-order index: a
+selective filter sorted by updated time (a requester's own tickets by last change) walks the
+workspace's order, so in a large workspace it comes in short pages (``bench.list_reads``).
+
 Every fetched ticket is checked against every filter, so a page never shows a ticket that has
 changed or been deleted since the (eventually consistent) index was read.
 """

@@ -1,7 +1,8 @@
 """Items read for one ticket list page, against the number of tickets in the workspace.
 
-"Items read" is the sum of ``ScannedCount`` over the Query calls one GET makes: what DynamoDB
-evaluates (and bills) before filter expressions. A list answered by a Query on the right index
+"Items read" is the sum of ``ScannedCount`` over the Query calls one GET makes: the index entries
+DynamoDB evaluates (and bills) before filter expressions; the page's tickets then come from one
+BatchGetItem. A list answered by a Query on the right index
 reads about one page whatever the workspace holds; a Scan, or a filter that reads on until it
 finds a page, grows with it. The workspace is seeded (``bench.seed_tickets``), measured, grown
 and measured again.
@@ -9,7 +10,6 @@ and measured again.
 
 from __future__ import annotations
 
-import json
 import time
 from contextlib import suppress
 from dataclasses import dataclass
@@ -31,10 +31,16 @@ SHAPE_WORKSPACE = "bench-shape"
 LIST_QUERIES = (
     ("default page", "", "Query on by-ws-created"),
     ("second page (cursor)", None, "same, from the first page's cursor"),
-    ("?status=new", "status=new", "Query on by-status-created"),
-    ("?tag=vpn", "tag=vpn", "Query on by-tag-created"),
-    ("?status=new&priority=high", "status=new&priority=high", "status index + filter expression"),
+    ("?status=new", "status=new", "Query on by-status"),
+    ("?tag=vpn", "tag=vpn", "Query on by-label (tag entries)"),
+    ("?status=new&priority=high", "status=new&priority=high", "by-status, priority checked on the fetched"),
     ("?status=cancelled&priority=urgent", "status=cancelled&priority=urgent", "filter matching nothing"),
+    ("?sort=updated_at&priority=high", "sort=updated_at&priority=high", "by-ws-updated + filter expression"),
+    (
+        "?requester=requester-5&sort=updated_at",
+        "requester=requester-5&sort=updated_at",
+        "by-ws-updated filtered: 1 in 97 matches",
+    ),
 )
 
 # The API ticket's title is free text, the seeder's says "Seeded ticket <number>".
@@ -94,11 +100,7 @@ def _compare(label: str, stored: dict, seeded: dict) -> list[str]:
 
 
 def _comparable(name: str, value: dict):
-    if name == _FREE_TEXT:
-        return None
-    if name == "snapshot":
-        return {key: item for key, item in json.loads(value["S"]).items() if key != _FREE_TEXT}
-    return value
+    return None if name == _FREE_TEXT else value
 
 
 def measure_list_reads(client) -> tuple[list[ListRead], list[SeedTiming]]:

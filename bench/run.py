@@ -3,6 +3,7 @@
 1. DynamoDB round trips per ticket request (``bench.round_trips``)
 2. items read for one list page with 1,000 and 20,000 tickets in the workspace (``bench.list_reads``)
 3. cold import time of every ``functions/`` module (``bench.cold_imports``)
+4. write units of create, patch, status change and comment, item by item (``bench.write_units``)
 
 Everything AWS is in-process moto (``mock_aws``); nothing leaves the machine. Exits 0 whatever
 the figures are: they are for reading, and the tables mark where a target is missed.
@@ -31,8 +32,13 @@ def main() -> int:
     apply_bench_env()
     round_trips, shape_problems, list_reads, seed_timings = _measure_against_moto()
     cold_imports = _measure_cold_imports()
+    from bench import write_units
+
+    with _section("write units per ticket operation"):
+        write_unit_costs = write_units.run_against_moto()
     elapsed = round(time.perf_counter() - started, 1)
     _print_report(round_trips, shape_problems, list_reads, seed_timings, cold_imports, elapsed)
+    print(write_units.render(write_unit_costs))
     print(f"Load average at start: {load_at_start:.1f} on {os.cpu_count()} CPUs (timings are wall-clock)")
     from bench.report import write_results
 
@@ -45,6 +51,7 @@ def main() -> int:
             "seeding": seed_timings,
             "seed_shape_differences": shape_problems,
             "cold_imports": cold_imports,
+            "write_units": write_units.as_results(write_unit_costs),
         },
     )
     print(f"Figures written to {RESULTS_FILE}")

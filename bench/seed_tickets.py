@@ -4,7 +4,7 @@
 for every transaction, so 20,000 tickets through the domain would take far longer than the bench
 may run. Instead each ticket is built as ``create_ticket`` builds it (``set_index_keys``,
 ``tag_entries``, version 1 as the first transactional save sets it) and written with its tag
-entries: the items the list indexes read. The number item, the "created" history row and the
+entries (keys only): the items the list indexes read. The number item, the "created" history row and the
 outbox event are left out: no list reads them, and every extra item slows moto's queries (it
 walks the whole table for each). The workspace's number sequence is set to match.
 ``bench.list_reads.shape_differences`` compares seeded items with those of a ticket created
@@ -81,8 +81,8 @@ def build_ticket_items(workspace_id: str, number: int, ticket_id: str, created_a
     ticket.resolved_at = created_at if profile.status in {"resolved", "closed"} else None
     ticket.closed_at = created_at if profile.status == "closed" else None
     set_index_keys(ticket)
-    tags = tag_entries(ticket)  # before the version is set: the snapshot carries version 1
-    ticket.version = 1
+    tags = tag_entries(ticket)
+    ticket.version = 1  # as the first transactional save sets it
     number_item = TicketNumberItem(pk=f"WS#{workspace_id}#NUM#{number}", sk="NUMBER", ticket_id=ticket_id)
     return [ticket, number_item, *tags]
 

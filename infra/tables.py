@@ -2,26 +2,94 @@
 ``template.yaml`` all read.
 
 Each entry is a ``CreateTable``-shaped description with short names; the real table name is
-``<DESKFLOW_TABLE_PREFIX>-<name>``. Every GSI projects ALL attributes so a list page is one Query.
+``<DESKFLOW_TABLE_PREFIX>-<name>``.
+
+Ticket lists (read ``chalicelib.domain.ticket_listing`` for how a page is served) use eight narrow
+GSIs on the tickets table, listed once in ``TICKET_INDEXES``; every ticket list dimension is named
+once in ``TICKET_LIST_DIMENSIONS``. Why this shape (the old one had 16 GSIs projecting ALL, and a
+status change cost more than 22 write units):
+
+- A write costs one index write per index whose entry appears, disappears or changes. So the
+  created-order indexes are KEYS_ONLY: their keys hold values that rarely change (created time,
+  requester, category...), and a change that leaves an index's key alone does not touch it. A page
+  reads keys from one index and the tickets from the table with one BatchGetItem; filters beyond
+  the one the index answers are applied to the fetched tickets.
+- Updated order changes on every write, so any index sorted by it is re-keyed (delete + put) by
+  every write. There is one such index (``by-ws-updated``); since it is rewritten anyway, it
+  projects the filter attributes and answers every filter combination sorted by updated time with
+  a filter expression. A second one (say per requester) would add two write units to every write.
+- Keys are ``<workspace>#<dimension>#<value>``, so one index can carry several dimensions: tag
+  entries (one small item per ticket tag) share ``by-label`` with the ticket's category.
+- Sparse: only live tickets carry list keys; a deleted ticket drops out of every index.
+
+That is 8 of DynamoDB's 20 GSIs (``MAX_TICKET_INDEXES`` is the budget a test holds us to); the SLA
+engine keeps its deadlines in timer items of its own, with room for its own index.
 """
 
 from __future__ import annotations
 
-# Ticket list dimensions: each gets one GSI per sort order (created, updated). The hash key
-# attribute is "<dimension>_key" and holds "<workspace>#<value>" (just "<workspace>" for "ws").
-TICKET_LIST_DIMENSIONS = ("ws", "status", "priority", "assignee", "requester", "team", "category", "tag")
-TICKET_SORTS = ("created", "updated")
+from dataclasses import dataclass
+
+MAX_TICKET_INDEXES = 10
 
 
-def ticket_index_name(dimension: str, sort: str) -> str:
-    return f"by-{dimension}-{sort}"
+@dataclass(frozen=True)
+class TicketListDimension:
+    """A list filter answered by an index: ``?<name>=<value>`` lists the tickets whose
+    ``attribute`` holds that value, newest first, from ``index`` (key attribute ``key``)."""
+
+    name: str
+    attribute: str
+    index: str
+    key: str
 
 
-def _gsi(name: str, hash_attr: str, range_attr: str | None = None) -> dict:
+@dataclass(frozen=True)
+class TicketIndex:
+    name: str
+    hash_key: str
+    range_key: str
+    projected: tuple[str, ...] = ()  # non-key attributes (INCLUDE); none means KEYS_ONLY
+
+
+CREATED_KEY = "created_key"  # "<created_at>#<ticket id>": time order, unique even when times tie
+UPDATED_KEY = "updated_key"  # "<updated_at>#<ticket id>"
+WORKSPACE_KEY = "ws_key"  # "<workspace>": every live ticket
+
+# Most selective first: the first dimension a list filters on chooses the index.
+TICKET_LIST_DIMENSIONS = (
+    TicketListDimension("assignee", "assignee_id", "by-assignee", "assignee_key"),
+    TicketListDimension("requester", "requester_id", "by-requester", "requester_key"),
+    TicketListDimension("tag", "tags", "by-label", "label_key"),
+    TicketListDimension("team", "team", "by-team", "team_key"),
+    TicketListDimension("category", "category", "by-label", "label_key"),
+    TicketListDimension("status", "status", "by-status", "status_key"),
+    TicketListDimension("priority", "priority", "by-priority", "priority_key"),
+)
+TICKET_FILTER_ATTRIBUTES = tuple(dimension.attribute for dimension in TICKET_LIST_DIMENSIONS) + ("created_at",)
+
+TICKET_INDEXES = (
+    TicketIndex("by-ws-created", WORKSPACE_KEY, CREATED_KEY),
+    TicketIndex("by-ws-updated", WORKSPACE_KEY, UPDATED_KEY, projected=TICKET_FILTER_ATTRIBUTES),
+    *{
+        dimension.index: TicketIndex(dimension.index, dimension.key, CREATED_KEY)
+        for dimension in TICKET_LIST_DIMENSIONS
+    }.values(),
+)
+
+
+def _gsi(name: str, hash_attr: str, range_attr: str | None = None, projected: tuple[str, ...] | None = None) -> dict:
+    """A GSI projecting ALL (``projected`` None), KEYS_ONLY (empty) or INCLUDE of ``projected``."""
     key_schema = [{"AttributeName": hash_attr, "KeyType": "HASH"}]
     if range_attr:
         key_schema.append({"AttributeName": range_attr, "KeyType": "RANGE"})
-    return {"IndexName": name, "KeySchema": key_schema, "Projection": {"ProjectionType": "ALL"}}
+    if projected is None:
+        projection = {"ProjectionType": "ALL"}
+    elif projected:
+        projection = {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(projected)}
+    else:
+        projection = {"ProjectionType": "KEYS_ONLY"}
+    return {"IndexName": name, "KeySchema": key_schema, "Projection": projection}
 
 
 def _pk_sk() -> list[dict]:
@@ -63,11 +131,7 @@ TABLES: dict[str, dict] = {
     "tickets": _table(
         "tickets",
         _pk_sk(),
-        [
-            _gsi(ticket_index_name(dimension, sort), f"{dimension}_key", f"{sort}_key")
-            for dimension in TICKET_LIST_DIMENSIONS
-            for sort in TICKET_SORTS
-        ],
+        [_gsi(index.name, index.hash_key, index.range_key, index.projected) for index in TICKET_INDEXES],
     ),
     "directory": _table("directory", _pk_sk(), [_gsi("by-workspace", "member_key", "email_key")], ttl="expires_at"),
     "events": _table(

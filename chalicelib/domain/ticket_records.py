@@ -1,4 +1,4 @@
-"""Between a ticket's storage items and the shape clients see: index keys, tag entries,
+"""Between a ticket's storage items and the shape clients see: list keys, tag entries,
 history rows and the public dictionary."""
 
 from __future__ import annotations
@@ -6,66 +6,74 @@ from __future__ import annotations
 import json
 import uuid
 
+from chalicelib.errors import ValidationError
 from chalicelib.models.tickets import HistoryItem, TicketItem, TicketTagItem, ticket_pk
+from infra.tables import TICKET_LIST_DIMENSIONS
 
 NUMBER_PREFIX = "DF-"
+MAX_CUSTOM_FIELDS_BYTES = 16 * 1024
 UNASSIGNED = "~unassigned"
 
-# list dimension → the ticket attribute whose value keys that dimension's index
-INDEXED_ATTRIBUTES = {
-    "status": "status",
-    "priority": "priority",
-    "assignee": "assignee_id",
-    "requester": "requester_id",
-    "team": "team",
-    "category": "category",
-}
+# The dimensions keyed on the ticket item itself (tags are keyed on tag entries).
+_TICKET_KEYED = tuple(dimension for dimension in TICKET_LIST_DIMENSIONS if dimension.name != "tag")
 
 
 def number_label(number: int) -> str:
     return f"{NUMBER_PREFIX}{number}"
 
 
+def dimension_key(workspace_id: str, dimension: str, value: str) -> str:
+    """An index hash key: ``<workspace>#<dimension>#<value>``, so dimensions can share an index."""
+    return f"{workspace_id}#{dimension}#{value}"
+
+
+def _dimension_value(ticket: TicketItem, dimension: str, attribute: str) -> str | None:
+    value = getattr(ticket, attribute)
+    if dimension == "assignee" and value is None:
+        return UNASSIGNED
+    return value
+
+
+def _created_key(ticket: TicketItem) -> str:
+    return f"{ticket.created_at}#{ticket.id}"
+
+
 def set_index_keys(ticket: TicketItem) -> None:
-    """Point every list index at the ticket (or take it out of all of them once deleted)."""
+    """Point the list indexes at the ticket (or take it out of all of them once deleted).
+
+    Only keys whose value changes make an index write: a status change re-keys ``by-status``
+    and ``by-ws-updated`` and leaves the other indexes alone."""
     live = ticket.deleted_at is None
     ws = ticket.workspace_id
     ticket.ws_key = ws if live else None
-    for dimension, attribute in INDEXED_ATTRIBUTES.items():
-        value = getattr(ticket, attribute)
-        if dimension == "assignee" and value is None:
-            value = UNASSIGNED
-        setattr(ticket, f"{dimension}_key", f"{ws}#{value}" if live and value is not None else None)
-    ticket.created_key = f"{ticket.created_at}#{ticket.id}" if live else None
+    ticket.created_key = _created_key(ticket) if live else None
     ticket.updated_key = f"{ticket.updated_at}#{ticket.id}" if live else None
+    for dimension in _TICKET_KEYED:
+        value = _dimension_value(ticket, dimension.name, dimension.attribute)
+        key = dimension_key(ws, dimension.name, value) if live and value is not None else None
+        setattr(ticket, dimension.key, key)
 
 
 def tag_entries(ticket: TicketItem) -> list[TicketTagItem]:
+    """The ticket's entries in its tags' lists (none once deleted). They hold keys only, so
+    they are written when tags change and left alone otherwise."""
     if ticket.deleted_at is not None:
         return []
-    # Written in the same transaction that bumps the version, so the snapshot carries the next one.
-    snapshot = json.dumps({**to_public(ticket), "version": int(ticket.version or 0) + 1}, separators=(",", ":"))
     return [
         TicketTagItem(
             pk=ticket.pk,
             sk=f"TAG#{tag}",
-            ticket_id=ticket.id,
-            tag_key=f"{ticket.workspace_id}#{tag}",
-            created_key=ticket.created_key,
-            updated_key=ticket.updated_key,
-            snapshot=snapshot,
-            status=ticket.status,
-            priority=ticket.priority,
-            assignee_id=ticket.assignee_id,
-            requester_id=ticket.requester_id,
-            team=ticket.team,
-            category=ticket.category,
-            tags=list(ticket.tags or []),
-            created_at=ticket.created_at,
-            updated_at=ticket.updated_at,
+            label_key=dimension_key(ticket.workspace_id, "tag", tag),
+            created_key=_created_key(ticket),
         )
         for tag in ticket.tags or []
     ]
+
+
+def compact_json(value) -> str:
+    """JSON as stored: no spaces, and text as text (``ensure_ascii=False``), so an emoji costs
+    its 4 UTF-8 bytes instead of a 12-byte pair of ``\\u`` escapes."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def history_row(
@@ -80,8 +88,8 @@ def history_row(
         actor_id=actor_id,
         at=at,
         field=field,
-        from_value=None if before is None else json.dumps(before, separators=(",", ":")),
-        to_value=None if after is None else json.dumps(after, separators=(",", ":")),
+        from_value=None if before is None else compact_json(before),
+        to_value=None if after is None else compact_json(after),
         internal=internal,
         note=note,
         correlation_id=correlation_id,
@@ -139,8 +147,24 @@ def field_value(ticket: TicketItem, field: str):
     return int(value) if field == "urgency" and value is not None else value
 
 
+def custom_fields_text(value: dict) -> str:
+    """``custom_fields`` as stored. Raises ValidationError for numbers JSON cannot carry
+    (NaN, Infinity: they would come back as invalid JSON on every read and list) and for
+    more than ``MAX_CUSTOM_FIELDS_BYTES``."""
+    try:
+        text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise ValidationError(
+            "custom_fields holds a number JSON cannot represent",
+            details={"custom_fields": "numbers must be finite (no NaN or Infinity)"},
+        ) from None
+    if len(text.encode()) > MAX_CUSTOM_FIELDS_BYTES:
+        raise ValidationError("custom_fields is too large", details={"custom_fields": "must be at most 16 KiB"})
+    return text
+
+
 def set_field(ticket: TicketItem, field: str, value) -> None:
     if field == "custom_fields":
-        ticket.custom_fields = json.dumps(value, separators=(",", ":"), sort_keys=True)
+        ticket.custom_fields = custom_fields_text(value)
     else:
         setattr(ticket, field, value)

@@ -65,6 +65,8 @@ STAFF_EDITABLE_FIELDS = (
     "custom_fields",
 )
 REQUESTER_EDITABLE_FIELDS = ("title", "description", "custom_fields")
+# Routing and provenance: staff decide these, on create as on update.
+STAFF_ONLY_ON_CREATE = ("team", "source", "ticket_class")
 
 
 def normalize_priority(value) -> str:

@@ -1,13 +1,13 @@
 """Ticket commands and reads.
 
 Every change is one DynamoDB transaction: the ticket (guarded by its version), one history row
-per changed field, the outbox event(s) and the tag entries. A lost race is a 409 (or 412 when
-the caller sent If-Match); nothing is ever half written.
+per changed field, the outbox event(s) and the entries of tags added or removed. A lost race is
+a 409 (or 412 when the caller sent If-Match); nothing is ever half written, and a change that
+would need a record larger than DynamoDB holds is refused with 413 before anything is written.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ from chalicelib.domain import ticket_rules as rules
 from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_records import (
     NUMBER_PREFIX,
+    custom_fields_text,
     field_value,
     history_row,
     history_to_public,
@@ -30,8 +31,9 @@ from chalicelib.domain.ticket_records import (
     tag_entries,
     to_public,
 )
-from chalicelib.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationError
+from chalicelib.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, ValidationError
 from chalicelib.events.catalogue import Topic
+from chalicelib.models import sizing
 from chalicelib.models.base import cancellation_codes, transaction
 from chalicelib.models.tickets import (
     CommentItem,
@@ -44,7 +46,7 @@ from chalicelib.models.tickets import (
 )
 
 FIRST_NUMBER = 1000
-MAX_CUSTOM_FIELDS_BYTES = 16 * 1024
+_WIDEST_NUMBER = 10**12 - 1  # what the size check assumes before a number is taken
 _NUMBER = re.compile(rf"^{NUMBER_PREFIX}(\d{{1,12}})$", re.IGNORECASE)
 
 
@@ -70,6 +72,10 @@ class _Change:
             history_row(self.ticket, self.actor.user_id, self.at, name, before, value, self.correlation_id)
         )
 
+    def records(self) -> list:
+        """Everything this change writes besides the ticket and its tag entries."""
+        return self.history + self.events
+
     def emit(self, event_type: str, data: dict) -> None:
         ticket = self.ticket
         self.events.append(
@@ -81,22 +87,40 @@ def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_i
     """Open a ticket. Requesters always open tickets for themselves; staff may name the requester.
 
     ``data`` uses the public field names (priority accepts P1–P4 and 1–4). Raises
-    ValidationError for bad values and Forbidden when a requester names someone else.
+    ValidationError for bad values or a requester outside the workspace, Forbidden when a
+    requester names someone else or sets what only staff set, PayloadTooLarge for a ticket
+    that cannot be stored.
     """
     data = _resolve_aliases(data)
     requester_id = data.get("requester_id") or actor.user_id
-    if not rules.is_staff(actor) and requester_id != actor.user_id:
-        raise Forbidden("requesters can only open tickets for themselves", code="requester_mismatch")
+    if not rules.is_staff(actor):
+        if requester_id != actor.user_id:
+            raise Forbidden("requesters can only open tickets for themselves", code="requester_mismatch")
+        staff_only = [name for name in rules.STAFF_ONLY_ON_CREATE if name in data]
+        if staff_only:
+            raise Forbidden("your role cannot set these fields", details={name: "not editable" for name in staff_only})
+    elif requester_id != actor.user_id and not directory.member_roles(workspace_id, requester_id):
+        raise ValidationError(
+            "the requester must be a member of this workspace",
+            details={"requester_id": "is not a member of this workspace"},
+            code="requester_invalid",
+        )
     at = now_iso()
     ticket = new_ticket_item(workspace_id, str(uuid.uuid4()), actor.user_id, {**data, "requester_id": requester_id}, at)
+    ticket.number = _WIDEST_NUMBER
+    _refuse_oversized([ticket, *_opening(ticket, actor, correlation_id, at).records()])
     ticket.number = number = _next_ticket_number(workspace_id)  # only once the input is known to be good
-    set_index_keys(ticket)
-    change = _Change(ticket, actor, correlation_id, at=at)
-    change.history.append(history_row(ticket, actor.user_id, at, "ticket", None, "created", correlation_id))
-    change.emit(Topic.TICKET_CREATED, {"ticket": {**to_public(ticket), "version": 1}})
+    change = _opening(ticket, actor, correlation_id, at)
     number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket.id)
     _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist())])
     return to_public(ticket)
+
+
+def _opening(ticket: TicketItem, actor: Principal, correlation_id: str | None, at: str) -> _Change:
+    change = _Change(ticket, actor, correlation_id, at=at)
+    change.history.append(history_row(ticket, actor.user_id, at, "ticket", None, "created", correlation_id))
+    change.emit(Topic.TICKET_CREATED, {"ticket": {**to_public(ticket), "version": 1}})
+    return change
 
 
 def new_ticket_item(
@@ -125,7 +149,7 @@ def new_ticket_item(
         apartment_id=data.get("apartment_id"),
         source=data.get("source") or "api",
         tags=_clean_tags(data.get("tags") or []),
-        custom_fields=_custom_fields_text(data.get("custom_fields") or {}),
+        custom_fields=custom_fields_text(data.get("custom_fields") or {}),
         created_by=actor_id,
         updated_by=actor_id,
         created_at=at,
@@ -220,11 +244,10 @@ def delete_ticket(workspace_id: str, actor: Principal, ticket_ref: str, correlat
     ticket = _load_visible(workspace_id, actor, ticket_ref)
     _check_version(ticket, expected_version)
     change = _Change(ticket, actor, correlation_id)
-    removed_tags = list(ticket.tags or [])
     ticket.deleted_at = change.at
     change.history.append(history_row(ticket, actor.user_id, change.at, "ticket", "active", "deleted", correlation_id))
     change.emit(Topic.TICKET_DELETED, {"number": to_public(ticket)["number"], "status": ticket.status})
-    _commit(change, expected_version=expected_version, removed_tags=removed_tags)
+    _commit(change, expected_version=expected_version)
 
 
 def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: str, is_internal: bool, correlation_id):
@@ -256,6 +279,7 @@ def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: s
         correlation_id,
         at,
     )
+    _refuse_oversized([comment, row, event])
     try:
         with transaction() as write:
             # The ticket must still be live: a comment never lands on a deleted ticket.
@@ -339,7 +363,7 @@ def _normalized(name: str, value):
     if name == "title":
         return value.strip()
     if name == "custom_fields":
-        _custom_fields_text(value)
+        custom_fields_text(value)  # refuses what cannot be stored
     return value
 
 
@@ -379,11 +403,18 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return cleaned
 
 
-def _custom_fields_text(value: dict) -> str:
-    text = json.dumps(value, separators=(",", ":"), sort_keys=True)
-    if len(text.encode()) > MAX_CUSTOM_FIELDS_BYTES:
-        raise ValidationError("custom_fields is too large", details={"custom_fields": "must be at most 16 KiB"})
-    return text
+def _refuse_oversized(items: list) -> None:
+    """PayloadTooLarge when any record of a change would exceed DynamoDB's item limit."""
+    for item in items:
+        if not sizing.fits(item):
+            size_kb = -(-sizing.model_size(item) // 1024)
+            record = type(item).__name__.removesuffix("Item").lower()
+            raise PayloadTooLarge(
+                "the change is too large to store",
+                details={
+                    "body": f"needs a {size_kb} KB {record} record; at most {sizing.MAX_ITEM_BYTES // 1024} KB fit"
+                },
+            )
 
 
 def _number_pk(workspace_id: str, number: int) -> str:
@@ -427,25 +458,23 @@ def _check_version(ticket: TicketItem, expected_version: int | None) -> None:
         )
 
 
-def _commit(change: _Change, expected_version=None, extra_puts=(), removed_tags=None) -> None:
+def _commit(change: _Change, expected_version=None, extra_puts=()) -> None:
     ticket = change.ticket
-    previous_tags = set(removed_tags or [])
     if ticket.version is not None:
         ticket.updated_at = change.at
         ticket.updated_by = change.actor.user_id
-    if "tags" in change.changed:
-        previous_tags |= set(change.changed["tags"]["from"])
     set_index_keys(ticket)
-    entries = tag_entries(ticket)
-    stale_tags = previous_tags - {entry.sk[len("TAG#") :] for entry in entries}
+    added_tags, removed_tags = _tag_changes(change)
+    entries = [entry for entry in tag_entries(ticket) if entry.sk.removeprefix("TAG#") in added_tags]
+    _refuse_oversized([ticket, *change.records()])
     try:
         with transaction() as write:
             write.save(ticket)
             for item, condition in extra_puts:
                 write.save(item, condition=condition)
-            for item in change.history + change.events + entries:
+            for item in change.records() + entries:
                 write.save(item)
-            for tag in stale_tags:
+            for tag in removed_tags:
                 write.delete(TicketTagItem(pk=ticket.pk, sk=f"TAG#{tag}"))
     except TransactWriteError as error:
         if "ConditionalCheckFailed" in cancellation_codes(error) or "TransactionConflict" in cancellation_codes(error):
@@ -455,3 +484,18 @@ def _commit(change: _Change, expected_version=None, extra_puts=(), removed_tags=
                 "the ticket was changed by someone else; reload and retry", code="concurrent_update"
             ) from error
         raise
+
+
+def _tag_changes(change: _Change) -> tuple[set[str], set[str]]:
+    """Tags whose entries this change writes and deletes: all of them for a new or deleted
+    ticket, the difference when tags were edited, none otherwise (entries hold keys only)."""
+    ticket = change.ticket
+    tags = set(ticket.tags or [])
+    if ticket.deleted_at is not None:
+        return set(), tags
+    if ticket.version is None:
+        return tags, set()
+    if "tags" in change.changed:
+        before = set(change.changed["tags"]["from"])
+        return tags - before, before - tags
+    return set(), set()

@@ -4,87 +4,180 @@
     pk = WS#<ws>#NUM#<number>    sk = NUMBER             (number → id, and uniqueness of numbers)
     pk = WS#<ws>                 sk = COUNTER#<name>     (atomic sequence for ticket numbers)
 
-List indexes (see ``infra.tables``) are sparse: only live tickets carry their ``*_key``
-attributes, and tag entries carry ``tag_key``; a deleted ticket drops out of every list.
+The list indexes are declared below, one class each, as ``infra.tables.TICKET_INDEXES`` shapes
+them (a test holds the two together; the why of the shape is written there). They are sparse:
+only live tickets carry list keys, and a tag entry (sk = TAG#<tag>) is a ticket's entry in the
+tag list. Every index but ``by-ws-updated`` holds keys only: a list reads the page's tickets from
+the table afterwards.
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from chalicelib.models.base import DeskflowModel
-from infra.tables import TICKET_LIST_DIMENSIONS, TICKET_SORTS, ticket_index_name
+from infra.tables import TICKET_FILTER_ATTRIBUTES
 
 
 def ticket_pk(workspace_id: str, ticket_id: str) -> str:
     return f"WS#{workspace_id}#T#{ticket_id}"
 
 
-def _index_class(dimension: str, sort: str) -> type[GlobalSecondaryIndex]:
-    meta = type("Meta", (), {"index_name": ticket_index_name(dimension, sort), "projection": AllProjection()})
-    attributes = {
-        "Meta": meta,
-        f"{dimension}_key": UnicodeAttribute(hash_key=True),
-        f"{sort}_key": UnicodeAttribute(range_key=True),
-    }
-    return type(f"TicketIndex_{dimension}_{sort}", (GlobalSecondaryIndex,), attributes)
+class TicketsByWorkspaceCreated(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-ws-created"
+        projection = KeysOnlyProjection()
+
+    ws_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
 
 
-class _FilterableAttributes:
-    """Attributes every list result carries, so one filter expression fits any list index."""
+class TicketsByWorkspaceUpdated(GlobalSecondaryIndex):
+    """The one index sorted by last change: re-keyed by every write, so it carries the filter
+    attributes and answers any filter with a filter expression."""
 
+    class Meta:
+        index_name = "by-ws-updated"
+        projection = IncludeProjection(list(TICKET_FILTER_ATTRIBUTES))
+
+    ws_key = UnicodeAttribute(hash_key=True)
+    updated_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByAssignee(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-assignee"
+        projection = KeysOnlyProjection()
+
+    assignee_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByRequester(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-requester"
+        projection = KeysOnlyProjection()
+
+    requester_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByTeam(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-team"
+        projection = KeysOnlyProjection()
+
+    team_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByLabel(GlobalSecondaryIndex):
+    """Category (keyed on the ticket) and tags (keyed on tag entries) in one index."""
+
+    class Meta:
+        index_name = "by-label"
+        projection = KeysOnlyProjection()
+
+    label_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByStatus(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-status"
+        projection = KeysOnlyProjection()
+
+    status_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketsByPriority(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-priority"
+        projection = KeysOnlyProjection()
+
+    priority_key = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TicketItem(DeskflowModel):
+    """A ticket (sk = TICKET). ``version`` guards every write (optimistic locking)."""
+
+    class Meta:
+        short_table = "tickets"
+        table_name = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="TICKET")
+    id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    number = NumberAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
     status = UnicodeAttribute()
     priority = UnicodeAttribute()
-    assignee_id = UnicodeAttribute(null=True)
-    requester_id = UnicodeAttribute()
-    team = UnicodeAttribute(null=True)
+    urgency = NumberAttribute(null=True)
     category = UnicodeAttribute(null=True)
+    subcategory = UnicodeAttribute(null=True)
+    ticket_class = UnicodeAttribute(default="incident")
+    requester_id = UnicodeAttribute()
+    assignee_id = UnicodeAttribute(null=True)
+    team = UnicodeAttribute(null=True)
+    building_id = UnicodeAttribute(null=True)
+    apartment_id = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(default="api")
     tags = ListAttribute(of=UnicodeAttribute, default=list)
+    custom_fields = UnicodeAttribute(default="{}")  # JSON text: free-form, never indexed
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    resolved_at = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    deleted_at = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+    version = VersionAttribute()
+
+    # list keys (``chalicelib.domain.ticket_records.set_index_keys``); None once deleted
+    ws_key = UnicodeAttribute(null=True)
+    created_key = UnicodeAttribute(null=True)
+    updated_key = UnicodeAttribute(null=True)
+    assignee_key = UnicodeAttribute(null=True)
+    requester_key = UnicodeAttribute(null=True)
+    team_key = UnicodeAttribute(null=True)
+    label_key = UnicodeAttribute(null=True)
+    status_key = UnicodeAttribute(null=True)
+    priority_key = UnicodeAttribute(null=True)
+
+    by_ws_created = TicketsByWorkspaceCreated()
+    by_ws_updated = TicketsByWorkspaceUpdated()
+    by_assignee = TicketsByAssignee()
+    by_requester = TicketsByRequester()
+    by_team = TicketsByTeam()
+    by_label = TicketsByLabel()
+    by_status = TicketsByStatus()
+    by_priority = TicketsByPriority()
 
 
-_ticket_attributes = {
-    "Meta": type("Meta", (), {"short_table": "tickets", "table_name": None}),
-    "pk": UnicodeAttribute(hash_key=True),
-    "sk": UnicodeAttribute(range_key=True, default="TICKET"),
-    "id": UnicodeAttribute(),
-    "workspace_id": UnicodeAttribute(),
-    "number": NumberAttribute(),
-    "title": UnicodeAttribute(),
-    "description": UnicodeAttribute(default=""),
-    "urgency": NumberAttribute(null=True),
-    "subcategory": UnicodeAttribute(null=True),
-    "ticket_class": UnicodeAttribute(default="incident"),
-    "building_id": UnicodeAttribute(null=True),
-    "apartment_id": UnicodeAttribute(null=True),
-    "source": UnicodeAttribute(default="api"),
-    "custom_fields": UnicodeAttribute(default="{}"),  # JSON text: free-form, never indexed
-    "resolved_at": UnicodeAttribute(null=True),
-    "closed_at": UnicodeAttribute(null=True),
-    "deleted_at": UnicodeAttribute(null=True),
-    "created_by": UnicodeAttribute(),
-    "updated_by": UnicodeAttribute(),
-    "version": VersionAttribute(),
+# index name → the declared index, for lists that pick an index by dimension
+TICKET_LIST_INDEXES = {
+    index.Meta.index_name: index
+    for index in (
+        TicketItem.by_ws_created,
+        TicketItem.by_ws_updated,
+        TicketItem.by_assignee,
+        TicketItem.by_requester,
+        TicketItem.by_team,
+        TicketItem.by_label,
+        TicketItem.by_status,
+        TicketItem.by_priority,
+    )
 }
-for _dimension in TICKET_LIST_DIMENSIONS:
-    if _dimension != "tag":
-        _ticket_attributes[f"{_dimension}_key"] = UnicodeAttribute(null=True)
-for _sort in TICKET_SORTS:
-    _ticket_attributes[f"{_sort}_key"] = UnicodeAttribute(null=True)
-for _dimension in TICKET_LIST_DIMENSIONS:
-    if _dimension != "tag":
-        for _sort in TICKET_SORTS:
-            _ticket_attributes[f"by_{_dimension}_{_sort}"] = _index_class(_dimension, _sort)()
-
-TicketItem = type("TicketItem", (_FilterableAttributes, DeskflowModel), _ticket_attributes)
-TicketItem.__doc__ = "A ticket (sk = TICKET). ``version`` guards every write (optimistic locking)."
 
 
-class TicketTagItem(_FilterableAttributes, DeskflowModel):
-    """One entry per (ticket, tag), so a tag list is a Query. It carries the filterable
-    attributes and a JSON snapshot of the ticket, rewritten with every ticket change."""
+class TicketTagItem(DeskflowModel):
+    """A ticket's entry in one tag's list: keys only, written when the ticket's tags change
+    (never on other changes: a list by tag reads the tickets themselves)."""
 
     class Meta:
         short_table = "tickets"
@@ -92,13 +185,9 @@ class TicketTagItem(_FilterableAttributes, DeskflowModel):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    ticket_id = UnicodeAttribute()
-    tag_key = UnicodeAttribute()
+    label_key = UnicodeAttribute()
     created_key = UnicodeAttribute()
-    updated_key = UnicodeAttribute()
-    snapshot = UnicodeAttribute()
-    by_tag_created = _index_class("tag", "created")()
-    by_tag_updated = _index_class("tag", "updated")()
+    by_label = TicketsByLabel()
 
 
 class CommentItem(DeskflowModel):

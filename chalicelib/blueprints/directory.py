@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.auth.authenticate import SESSION_COOKIE
+from chalicelib.auth.authenticate import SESSION_COOKIE, revoke_presented_tokens
 from chalicelib.auth.roles import ADMIN, AGENT, PLATFORM_ADMIN
 from chalicelib.domain import directory
 from chalicelib.errors import ValidationError
@@ -19,7 +19,13 @@ INSECURE_COOKIE_STAGES = frozenset({"local", "test"})
 # --- schemas ----------------------------------------------------------------------------------
 
 _EMAIL = {"type": "string", "format": "email", "minLength": 3, "maxLength": directory.EMAIL_MAX}
-_NEW_PASSWORD = {"type": "string", "minLength": directory.PASSWORD_MIN, "maxLength": directory.PASSWORD_MAX}
+_NEW_PASSWORD = {
+    "type": "string",
+    "minLength": directory.PASSWORD_MIN,
+    "maxLength": directory.PASSWORD_MAX,
+    "description": "not the email, and hard to guess (zxcvbn score 3 or more); a weak one is a 400 "
+    "password_too_weak whose detail carries zxcvbn's feedback",
+}
 _DISPLAY_NAME = {"type": "string", "maxLength": directory.DISPLAY_NAME_MAX}
 _WORKSPACE_ROLE = {"type": "string", "enum": list(directory.WORKSPACE_ROLES)}
 _TIME = {"type": "string", "format": "date-time"}
@@ -72,6 +78,36 @@ USER = {
         "external_id": {"type": ["string", "null"]},
         "version": {"type": "integer"},
         **_AUDIT,
+    },
+}
+MEMBER = {
+    **USER,
+    "required": [*USER["required"], "status", "version"],
+    "properties": {**USER["properties"], "status": {"type": "string", "enum": list(directory.MEMBER_STATUSES)}},
+}
+CHANGE_MEMBER_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {
+        "roles": {"type": "array", "items": _WORKSPACE_ROLE, "minItems": 1, "maxItems": 4, "uniqueItems": True},
+        "status": {"type": "string", "enum": list(directory.MEMBER_STATUSES)},
+    },
+}
+_AUDIT_VALUE = {"type": ["array", "null"], "items": {"type": "string"}}
+MEMBER_AUDIT_ROW = {
+    "type": "object",
+    "required": ["user_id", "workspace_id", "action", "field", "from", "to", "source", "at", "by"],
+    "properties": {
+        "user_id": {"type": "string"},
+        "workspace_id": {"type": "string"},
+        "action": {"type": "string", "enum": ["added", "provisioned", "roles_changed", "deactivated", "reactivated"]},
+        "field": {"type": "string", "enum": ["membership", "roles", "status"]},
+        "from": _AUDIT_VALUE,
+        "to": _AUDIT_VALUE,
+        "source": {"type": "string", "enum": ["admin", "identity_provider", "system"]},
+        "at": _TIME,
+        "by": {"type": "string"},
     },
 }
 ME = {
@@ -147,7 +183,7 @@ def _login_email(body: dict) -> str:
 
 
 def _me_reply(profile: dict, principal) -> Reply:
-    # Roles and workspaces are what the presented token grants: that is what every route enforces.
+    # Roles and workspaces as the directory grants them to this request: what every route enforces.
     body = {**profile, "roles": sorted(principal.roles), "workspaces": list(principal.workspaces)}
     return Reply(body, etag=etag_for(profile["version"]))
 
@@ -167,7 +203,7 @@ def _me_reply(profile: dict, principal) -> Reply:
     response=LOGIN_RESPONSE,
 )
 def login(request):
-    session = directory.login(_login_email(request.body), request.body["password"])
+    session = directory.login(_login_email(request.body), request.body["password"], request.source_ip)
     cookie = _session_cookie(session["token"], session["expires_in"])
     return Reply(session, headers={"Set-Cookie": cookie, "Cache-Control": "no-store"})
 
@@ -175,14 +211,15 @@ def login(request):
 @routes.route(
     "/api/v1/auth/logout",
     "POST",
-    summary="Sign out: clears the session cookie and answers 200 {ok: true} (the token itself stays valid "
-    "until it expires)",
+    summary="Sign out: the presented token (bearer header and/or session cookie) is refused from now on, "
+    "and the cookie is cleared; answers 200 {ok: true} even without a valid session",
     auth=False,
     tenant=False,
     idempotent=False,
     response=OK_RESPONSE,
 )
-def logout(_request):
+def logout(request):
+    revoke_presented_tokens(request.headers)
     return Reply({"ok": True}, headers={"Set-Cookie": _session_cookie("", 0), "Cache-Control": "no-store"})
 
 
@@ -200,7 +237,8 @@ def get_me(request):
 @routes.route(
     "/api/v1/auth/me",
     "PATCH",
-    summary="Change the caller's display name and/or password (new_password needs current_password)",
+    summary="Change the caller's display name and/or password (new_password needs current_password; wrong "
+    "guesses are throttled like logins; a password change signs out every earlier token)",
     tenant=False,
     body=UPDATE_ME_BODY,
     response=ME,
@@ -213,6 +251,7 @@ def update_me(request):
         new_password=request.body.get("new_password"),
         expected_version=request.expected_version(),
         updated_by=request.principal.user_id,
+        client_address=request.source_ip,
     )
     return _me_reply(profile, request.principal)
 
@@ -273,7 +312,7 @@ def _users_scope(workspace_id: str) -> str:
     summary="List the workspace's users in email order",
     roles=frozenset({ADMIN, AGENT}),
     query=PAGE_QUERY,
-    response=list_schema(USER),
+    response=list_schema(MEMBER),
 )
 def list_users(request):
     scope = _users_scope(request.workspace_id)
@@ -284,10 +323,11 @@ def list_users(request):
 @routes.route(
     "/api/v1/users",
     "POST",
-    summary="Create a password user in the workspace (admin)",
+    summary="Add a member to the workspace (admin): a new password account, or an existing account of that "
+    "email, answered alike (the password only sets a new account's); 409 only if already a member here",
     roles=frozenset({ADMIN}),
     body=CREATE_USER_BODY,
-    response=USER,
+    response=MEMBER,
     status=201,
 )
 def create_user(request):
@@ -301,3 +341,61 @@ def create_user(request):
         created_by=request.principal.user_id,
     )
     return Reply(user, status=201, etag=etag_for(user["version"]))
+
+
+MEMBER_PATH = "/api/v1/users/{user_id}"
+
+
+@routes.route(
+    MEMBER_PATH,
+    "GET",
+    summary="One member of the workspace: roles and status (admin)",
+    roles=frozenset({ADMIN}),
+    response=MEMBER,
+)
+def get_member(request):
+    member = directory.get_member(request.workspace_id, request.path_params["user_id"])
+    return Reply(member, etag=etag_for(member["version"]))
+
+
+@routes.route(
+    MEMBER_PATH,
+    "PATCH",
+    summary="Change a member's roles and/or status (active | deactivated) (admin); audited, effective from "
+    "the member's next request; not one's own membership, not an identity-provider member's roles",
+    roles=frozenset({ADMIN}),
+    body=CHANGE_MEMBER_BODY,
+    response=MEMBER,
+)
+def change_member(request):
+    member = directory.change_member(
+        request.workspace_id,
+        request.path_params["user_id"],
+        roles=request.body.get("roles"),
+        status=request.body.get("status"),
+        expected_version=request.expected_version(),
+        changed_by=request.principal.user_id,
+    )
+    return Reply(member, etag=etag_for(member["version"]))
+
+
+def _history_scope(workspace_id: str, user_id: str) -> str:
+    return f"directory.member-history:{workspace_id}:{user_id}"
+
+
+@routes.route(
+    f"{MEMBER_PATH}/history",
+    "GET",
+    summary="A member's audit trail in this workspace, oldest first: who changed roles or status, when, "
+    "from what, to what, on whose authority (admin)",
+    roles=frozenset({ADMIN}),
+    query=PAGE_QUERY,
+    response=list_schema(MEMBER_AUDIT_ROW),
+)
+def member_history(request):
+    user_id = request.path_params["user_id"]
+    scope = _history_scope(request.workspace_id, user_id)
+    items, next_key = directory.member_history(
+        request.workspace_id, user_id, request.query["limit"], start_key(request, scope)
+    )
+    return page(request, items, next_key, scope, "at", "asc", {})

@@ -601,6 +601,8 @@ def change_member(
     provider decides them), a stale ``expected_version`` (PreconditionFailed). NotFound
     ``member_not_found`` for someone who is not a member of this workspace.
     """
+    if roles is None and status is None:
+        raise ValidationError("nothing to change", details={"body": "must give roles and/or status"})
     membership = _membership(workspace_id, user_id)
     if expected_version is not None and expected_version != (membership.version or 1):
         raise PreconditionFailed("If-Match does not match the current version")

@@ -364,3 +364,102 @@ def test_openapi_documents_the_directory_routes_with_their_schemas(client):
     assert "201" in create_user["responses"]
     assert {p["name"] for p in document["paths"]["/api/v1/users"]["get"]["parameters"]} >= {"limit", "cursor"}
     assert document["paths"]["/api/v1/auth/login"]["post"]["security"] == []
+
+
+# --- members: roles and status, audited -----------------------------------------------------------
+
+
+@pytest.fixture
+def agent_member(client, as_role, workspace_id):
+    """An admin's headers and an agent member of the test workspace."""
+    admin = as_role("admin", user_id="usr_the_admin")
+    created = call(
+        client, "POST", USERS, admin, {"email": "ann@example.test", "password": PASSWORD, "roles": ["agent"]}
+    )
+    return admin, created.json["id"]
+
+
+def test_an_admin_changes_roles_and_status_and_every_change_is_in_the_member_history(client, agent_member):
+    admin, member_id = agent_member
+
+    promoted = call(client, "PATCH", f"{USERS}/{member_id}", admin, {"roles": ["admin", "agent"]})
+    deactivated = call(client, "PATCH", f"{USERS}/{member_id}", admin, {"status": "deactivated"})
+    history = call(client, "GET", f"{USERS}/{member_id}/history", admin)
+
+    assert promoted.json["roles"] == ["admin", "agent"]
+    assert (deactivated.json["status"], deactivated.headers["ETag"]) == ("deactivated", '"v3"')
+    assert [(row["action"], row["from"], row["to"], row["by"]) for row in history.json["data"]] == [
+        ("added", None, ["agent", "active"], "usr_the_admin"),
+        ("roles_changed", ["agent"], ["admin", "agent"], "usr_the_admin"),
+        ("deactivated", ["active"], ["deactivated"], "usr_the_admin"),
+    ]
+    assert all(row["at"].endswith("Z") for row in history.json["data"])
+
+
+def test_the_member_list_shows_each_members_status(client, agent_member):
+    admin, member_id = agent_member
+    call(client, "PATCH", f"{USERS}/{member_id}", admin, {"status": "deactivated"})
+
+    listed = call(client, "GET", USERS, admin).json["data"]
+
+    assert {user["id"]: user["status"] for user in listed}[member_id] == "deactivated"
+
+
+def test_an_admin_cannot_change_their_own_membership(client, agent_member):
+    admin, _member_id = agent_member
+
+    response = call(client, "PATCH", f"{USERS}/usr_the_admin", admin, {"status": "deactivated"})
+
+    assert (response.status_code, response.json["code"]) == (409, "own_membership")
+
+
+def test_a_member_change_against_a_stale_etag_is_412(client, agent_member):
+    admin, member_id = agent_member
+    call(client, "PATCH", f"{USERS}/{member_id}", admin, {"roles": ["viewer"]})
+
+    response = call(client, "PATCH", f"{USERS}/{member_id}", {**admin, "If-Match": '"v1"'}, {"roles": ["requester"]})
+
+    assert response.status_code == 412
+    assert call(client, "GET", f"{USERS}/{member_id}", admin).json["roles"] == ["viewer"]
+
+
+def test_a_user_of_another_workspace_is_not_found_here(client, agent_member, as_role):
+    admin, _member_id = agent_member
+    stranger = call(client, "GET", USERS, as_role("admin", workspace="ws-far-away")).json["data"][0]["id"]
+
+    responses = [
+        call(client, "GET", f"{USERS}/{stranger}", admin),
+        call(client, "PATCH", f"{USERS}/{stranger}", admin, {"status": "deactivated"}),
+        call(client, "GET", f"{USERS}/{stranger}/history", admin),
+    ]
+
+    assert [(r.status_code, r.json["code"]) for r in responses] == [(404, "member_not_found")] * 3
+
+
+@pytest.mark.parametrize("body", [{}, {"roles": ["platform_admin"]}, {"status": "banned"}, {"roles": []}])
+def test_invalid_member_changes_are_400(client, agent_member, body):
+    admin, member_id = agent_member
+
+    assert call(client, "PATCH", f"{USERS}/{member_id}", admin, body).status_code == 400
+
+
+@pytest.mark.parametrize("role", ["agent", "requester", "viewer"])
+def test_only_admins_may_change_members(client, agent_member, as_role, role):
+    _admin, member_id = agent_member
+
+    response = call(client, "PATCH", f"{USERS}/{member_id}", as_role(role), {"status": "deactivated"})
+
+    assert response.status_code == 403
+
+
+def test_retrying_a_member_change_with_the_same_idempotency_key_replays_it(client, agent_member):
+    admin, member_id = agent_member
+    headers = {**admin, "Idempotency-Key": "deactivate-ann"}
+
+    first = call(client, "PATCH", f"{USERS}/{member_id}", headers, {"status": "deactivated"})
+    again = call(client, "PATCH", f"{USERS}/{member_id}", headers, {"status": "deactivated"})
+    history = call(client, "GET", f"{USERS}/{member_id}/history", admin).json["data"]
+
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json == first.json
+    assert [row["action"] for row in history] == ["added", "deactivated"]

@@ -49,8 +49,11 @@ class BenchApi:
     def _token(self, role: str) -> str:
         if role not in self._tokens:
             from chalicelib.auth.tokens import issue_local_token
+            from chalicelib.domain.directory import create_user
 
             user_id = f"bench-{role}"
+            # Every request checks its caller against the directory: the caller must be a real member.
+            create_user(self.workspace_id, f"{user_id}@example.com", "bench-password", [role], user_id=user_id)
             self._tokens[role] = issue_local_token(user_id, f"{user_id}@example.com", [role], [self.workspace_id])
         return self._tokens[role]
 

@@ -34,7 +34,7 @@ class DynamoDBCall:
     scanned_count: int | None
 
 
-@dataclass
+@dataclass(eq=False)  # told apart by identity: nested measurements can hold equal calls
 class Measurement:
     """The DynamoDB calls made inside one ``measure()`` block."""
 

@@ -5,18 +5,24 @@ Each scenario runs ``REPEATS`` times, each time on a fresh ticket, after one unm
 pass (the first call of a process builds clients). The count must be the same every time;
 if it is not, the row shows the range. Milliseconds are in-process moto, median of the repeats:
 only good for comparing routes with each other.
+
+``caller check`` is the share of the calls spent deciding who the caller is (profile, membership
+and token revocation, ``chalicelib.auth.sessions.resolve``): one BatchGetItem. A ticket get is
+that plus one GetItem: ``GET_TARGET`` round trips in all.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bench.api import ApiResponse, BenchApi, idempotency_key
 from bench.dynamodb_calls import COUNTER
 
 REPEATS = 3
+GET_TARGET = 2  # a ticket get, the caller check included (issue 6)
 LIST_BACKGROUND_TICKETS = 30  # more than a page, so the list scenario reads a full page of 25
 TICKET_BODY = {"title": "Printer on floor 3 is jammed", "priority": "high", "category": "hardware", "tags": ["printer"]}
 
@@ -28,6 +34,7 @@ class RoundTrip:
     calls: str
     operations: str
     median_ms: float
+    caller_check: str = "-"
 
 
 @dataclass(frozen=True)
@@ -125,13 +132,40 @@ def measure_round_trips(client) -> list[RoundTrip]:
 
 
 def _measure(api: BenchApi, scenario: Scenario) -> RoundTrip:
-    totals, timings, operations, status = [], [], "", 0
+    totals, checks, timings, operations, status = [], [], [], "", 0
     for _ in range(REPEATS):
         prepared = scenario.prepare(api)
-        with COUNTER.measure() as measurement:
+        with COUNTER.measure() as measurement, _caller_check_counted() as caller_check:
             response = scenario.run(api, prepared)
         totals.append(measurement.total)
+        checks.append(sum(caller_check))
         timings.append(response.elapsed_ms)
         operations, status = measurement.describe(), response.status
-    calls = str(totals[0]) if len(set(totals)) == 1 else f"{min(totals)}-{max(totals)}"
-    return RoundTrip(scenario.request, status, calls, operations, round(statistics.median(timings), 1))
+    return RoundTrip(
+        scenario.request, status, _spread(totals), operations, round(statistics.median(timings), 1), _spread(checks)
+    )
+
+
+def _spread(counts: list[int]) -> str:
+    return str(counts[0]) if len(set(counts)) == 1 else f"{min(counts)}-{max(counts)}"
+
+
+@contextmanager
+def _caller_check_counted():
+    """Count, apart, the DynamoDB calls made while the pipeline resolves the caller."""
+    from chalicelib.auth import sessions
+
+    real_resolve, counts = sessions.resolve, []
+
+    def counted(*args, **kwargs):
+        with COUNTER.measure() as measurement:
+            try:
+                return real_resolve(*args, **kwargs)
+            finally:
+                counts.append(measurement.total)
+
+    sessions.resolve = counted
+    try:
+        yield counts
+    finally:
+        sessions.resolve = real_resolve

@@ -114,8 +114,8 @@ def _print_report(round_trips, shape_problems, list_reads, seed_timings, cold_im
     print(
         render_table(
             "DynamoDB round trips per request (chalice.test.Client over in-process moto)",
-            ["request", "status", "DynamoDB calls", "by operation", "median ms"],
-            [[r.request, r.status, r.calls, r.operations, r.median_ms] for r in round_trips],
+            ["request", "status", "DynamoDB calls", "of which caller check", "by operation", "median ms"],
+            [[r.request, r.status, r.calls, r.caller_check, r.operations, r.median_ms] for r in round_trips],
         )
     )
     small, large = WORKSPACE_SIZES

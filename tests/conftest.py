@@ -89,13 +89,35 @@ def client(aws):
         yield test_client
 
 
+MEMBER_PASSWORD = "correct horse battery"
+
+
+def add_member(workspace: str, role: str, user_id: str | None = None) -> str:
+    """Make a real directory member (password account) with ``role`` in ``workspace``; returns its
+    id. ``user_id`` picks the id: the same id in another workspace is the same account joining it."""
+    from chalicelib.domain.directory import create_user
+
+    label = user_id or f"{role}-{uuid.uuid4().hex[:8]}"
+    return create_user(workspace, f"{label}@example.com", MEMBER_PASSWORD, [role], user_id=user_id)["id"]
+
+
 @pytest.fixture
-def as_role(workspace_id):
-    """``as_role("agent")`` → headers for a caller with that role in the test workspace."""
+def as_role(aws, workspace_id, cheap_password_hashing):
+    """``as_role("agent")`` → headers for a caller with that role in the test workspace: a real
+    member of the directory (``user_id="req-1"`` names it, and the same name is the same member)."""
+    members: dict[tuple[str, str], str] = {}
 
     def headers(role: str, user_id: str | None = None, workspace: str | None = None, **extra) -> dict:
         user_id = user_id or f"{role}-{uuid.uuid4().hex[:6]}"
         workspace = workspace or workspace_id
+        if (user_id, workspace) not in members:
+            from chalicelib.domain.directory import member_roles
+
+            existing = member_roles(workspace, user_id)  # made by the ``member`` fixture, say
+            if not existing:
+                add_member(workspace, role, user_id)
+            members[(user_id, workspace)] = role if not existing or role in existing else sorted(existing)[0]
+        assert members[(user_id, workspace)] == role, f"{user_id} is already a {members[(user_id, workspace)]}"
         result = {
             "Authorization": f"Bearer {make_token(user_id, [workspace], [role])}",
             "x-workspace-id": workspace,
@@ -119,11 +141,9 @@ def cheap_password_hashing(monkeypatch):
 @pytest.fixture
 def member(aws, workspace_id, cheap_password_hashing):
     """``member("agent")`` → the id of a real directory user with that role in the test workspace."""
-    from chalicelib.domain.directory import create_user
 
-    def create(role: str, workspace: str | None = None) -> str:
-        email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
-        return create_user(workspace or workspace_id, email, "correct horse battery", [role])["id"]
+    def create(role: str, workspace: str | None = None, user_id: str | None = None) -> str:
+        return add_member(workspace or workspace_id, role, user_id)
 
     return create
 

@@ -5,10 +5,9 @@ token naming an unknown ``kid`` forces at most one refresh per ``JWKS_REFRESH_CO
 (key rotation works, a flood of made-up kids does not turn into a flood of fetches).
 
 A subject's Deskflow user id is derived from (issuer, subject), so it is stable and needs no
-lookup. A subject seen for the first time is provisioned: its profile, and a membership in each
-workspace its token presents (up to ``MAX_PROVISIONED_WORKSPACES``), so it shows in those
-workspaces' user lists. Provisioning is a conditional put remembered in-process, so a warm
-function does not write to DynamoDB per request; it never blocks sign-in when storage fails.
+lookup. What the subject may do is then decided by the directory, which the identity provider's
+claims keep up to date on every request (``sessions``): first sight provisions the profile and
+a membership per workspace presented; changed roles update the memberships.
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ import threading
 from dataclasses import replace
 
 import jwt
-from pynamodb.exceptions import PynamoDBException
 
-from chalicelib.auth.authenticate import principal_from_claims
+from chalicelib.auth.authenticate import OIDC, VerifiedToken, principal_from_claims, verified_token
 from chalicelib.auth.principal import Principal
 from chalicelib.errors import DeskflowError, Unauthorized
 from chalicelib.logs import get_logger
@@ -30,8 +28,6 @@ JWKS_CACHE_SECONDS = 600
 JWKS_REFRESH_COOLDOWN_SECONDS = 30
 JWKS_TIMEOUT_SECONDS = 5
 CLOCK_SKEW_SECONDS = 30
-MAX_PROVISIONED_WORKSPACES = 20
-_PROVISIONED_MEMORY = 10_000
 
 
 class IdentityProviderUnavailable(DeskflowError):
@@ -43,14 +39,12 @@ class IdentityProviderUnavailable(DeskflowError):
 
 _lock = threading.Lock()
 _jwks_clients: dict[str, jwt.PyJWKClient] = {}
-_provisioned: set[tuple[str, str | None]] = set()
 
 
 def reset_oidc_caches() -> None:
-    """Forget cached key sets and provisioned subjects (tests; a changed JWKS URL needs no reset)."""
+    """Forget cached key sets (tests; a changed JWKS URL needs no reset)."""
     with _lock:
         _jwks_clients.clear()
-        _provisioned.clear()
 
 
 def _jwks_client(url: str) -> jwt.PyJWKClient:
@@ -127,9 +121,10 @@ def claim_value(claims: dict, name: str):
     return value
 
 
-def principal_from_oidc_token(token: str) -> Principal:
-    """Verify an OIDC token, build the Principal (roles and workspaces from the configured claims)
-    and provision the subject on first sight. Raises Unauthorized as ``verify_oidc_token`` does."""
+def verified_oidc_token(token: str) -> VerifiedToken:
+    """Verify an OIDC token and read what it claims (roles and workspaces from the configured
+    claim names; the Deskflow user id derived from issuer and subject). Raises Unauthorized as
+    ``verify_oidc_token`` does."""
     settings = get_settings()
     claims = verify_oidc_token(token, settings)
     view = {
@@ -146,44 +141,12 @@ def principal_from_oidc_token(token: str) -> Principal:
         display_name=str(claims.get("name") or claims.get("preferred_username") or principal.email or ""),
         claims=claims,
     )
-    _provision(principal, claims["iss"], claims["sub"])
-    return principal
+    return verified_token(OIDC, principal, token, claims)
 
 
-def _provision(principal: Principal, issuer: str, subject: str) -> None:
-    from chalicelib.domain import directory
+def principal_from_oidc_token(token: str, workspace_id: str | None = None) -> Principal:
+    """Verify an OIDC token and resolve its caller against the directory (provisioning a subject
+    on first sight and syncing its roles: see ``sessions``)."""
+    from chalicelib.auth import sessions
 
-    workspaces = [w for w in principal.workspaces if directory.is_workspace_id(w)][:MAX_PROVISIONED_WORKSPACES]
-    wanted = [(principal.user_id, None)] + [(principal.user_id, workspace) for workspace in workspaces]
-    missing = [entry for entry in wanted if entry not in _provisioned]
-    if not missing:
-        return
-    roles = sorted(principal.roles)
-    try:
-        for entry in missing:
-            _user_id, workspace = entry
-            if workspace is None:
-                directory.ensure_external_user(
-                    principal.user_id,
-                    issuer,
-                    subject,
-                    principal.email,
-                    principal.display_name,
-                    roles,
-                    workspaces[0] if workspaces else None,
-                )
-            else:
-                directory.ensure_membership(
-                    principal.user_id, workspace, principal.email, principal.display_name, roles
-                )
-            _remember(entry)
-    except PynamoDBException:
-        # The token is valid whatever the directory says; provisioning is retried on the next request.
-        get_logger().warning("could not provision OIDC subject", extra={"user_id": principal.user_id}, exc_info=True)
-
-
-def _remember(entry: tuple[str, str | None]) -> None:
-    with _lock:
-        if len(_provisioned) >= _PROVISIONED_MEMORY:
-            _provisioned.clear()
-        _provisioned.add(entry)
+    return sessions.resolve(verified_oidc_token(token), workspace_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from chalicelib.clock import epoch_seconds
+from chalicelib.clock import epoch_seconds, utcnow
 from chalicelib.errors import Unauthorized
 from chalicelib.settings import get_settings
 
@@ -16,6 +16,8 @@ def issue_local_token(user_id: str, email: str, roles, workspaces, display_name:
 
     settings = get_settings()
     now = epoch_seconds()
+    # iat to the microsecond, so "issued before the password change" is exact, not to the second.
+    issued_at = round(utcnow().timestamp(), 6)
     claims = {
         "sub": user_id,
         "email": email,
@@ -24,7 +26,7 @@ def issue_local_token(user_id: str, email: str, roles, workspaces, display_name:
         "workspaces": list(workspaces),
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
-        "iat": now,
+        "iat": issued_at,
         "nbf": now,
         "exp": now + settings.token_ttl_seconds,
         "jti": uuid.uuid4().hex,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.auth.authenticate import SESSION_COOKIE
+from chalicelib.auth.authenticate import SESSION_COOKIE, revoke_presented_tokens
 from chalicelib.auth.roles import ADMIN, AGENT, PLATFORM_ADMIN
 from chalicelib.domain import directory
 from chalicelib.errors import ValidationError
@@ -20,10 +20,17 @@ INSECURE_COOKIE_STAGES = frozenset({"local", "test"})
 # --- schemas (a "title" publishes the schema under that name: chalicelib.http.schemas) ---------
 
 _EMAIL = {"type": "string", "format": "email", "minLength": 3, "maxLength": directory.EMAIL_MAX}
-_NEW_PASSWORD = {"type": "string", "minLength": directory.PASSWORD_MIN, "maxLength": directory.PASSWORD_MAX}
+_NEW_PASSWORD = {
+    "type": "string",
+    "minLength": directory.PASSWORD_MIN,
+    "maxLength": directory.PASSWORD_MAX,
+    "description": "not the email, and hard to guess (zxcvbn score 3 or more); a weak one is a 400 "
+    "password_too_weak whose detail carries zxcvbn's feedback",
+}
 _DISPLAY_NAME = {"type": "string", "maxLength": directory.DISPLAY_NAME_MAX}
 _WORKSPACE_ROLE = string_enum("WorkspaceRole", directory.WORKSPACE_ROLES)
 _TIME = {"type": "string", "format": "date-time"}
+_MEMBER_STATUS = string_enum("MemberStatus", directory.MEMBER_STATUSES)
 _AUDIT = {"created_at": _TIME, "created_by": {"type": "string"}, "updated_at": _TIME, "updated_by": {"type": "string"}}
 
 LOGIN_BODY = {
@@ -77,6 +84,39 @@ USER = {
         "external_id": {"type": ["string", "null"]},
         "version": {"type": "integer"},
         **_AUDIT,
+    },
+}
+MEMBER = {
+    **USER,
+    "title": "Member",
+    "required": [*USER["required"], "status", "version"],
+    "properties": {**USER["properties"], "status": _MEMBER_STATUS},
+}
+CHANGE_MEMBER_BODY = {
+    "title": "MemberChange",
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {
+        "roles": {"type": "array", "items": _WORKSPACE_ROLE, "minItems": 1, "maxItems": 4, "uniqueItems": True},
+        "status": _MEMBER_STATUS,
+    },
+}
+_AUDIT_VALUE = {"type": ["array", "null"], "items": {"type": "string"}}
+MEMBER_AUDIT_ROW = {
+    "title": "MemberAuditRow",
+    "type": "object",
+    "required": ["user_id", "workspace_id", "action", "field", "from", "to", "source", "at", "by"],
+    "properties": {
+        "user_id": {"type": "string"},
+        "workspace_id": {"type": "string"},
+        "action": {"type": "string", "enum": ["added", "provisioned", "roles_changed", "deactivated", "reactivated"]},
+        "field": {"type": "string", "enum": ["membership", "roles", "status"]},
+        "from": _AUDIT_VALUE,
+        "to": _AUDIT_VALUE,
+        "source": {"type": "string", "enum": ["admin", "identity_provider", "system"]},
+        "at": _TIME,
+        "by": {"type": "string"},
     },
 }
 ME = {
@@ -136,7 +176,8 @@ CREATE_USER_BODY = {
     },
 }
 WORKSPACE_LIST = list_of("WorkspaceList", WORKSPACE)
-USER_LIST = list_of("UserList", USER)
+USER_LIST = list_of("UserList", MEMBER)
+MEMBER_HISTORY = list_of("MemberHistory", MEMBER_AUDIT_ROW)
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -160,7 +201,7 @@ def _login_email(body: dict) -> str:
 
 
 def _me_reply(profile: dict, principal) -> Reply:
-    # Roles and workspaces are what the presented token grants: that is what every route enforces.
+    # Roles and workspaces as the directory grants them to this request: what every route enforces.
     body = {**profile, "roles": sorted(principal.roles), "workspaces": list(principal.workspaces)}
     return Reply(body, etag=etag_for(profile["version"]))
 
@@ -183,7 +224,7 @@ def _me_reply(profile: dict, principal) -> Reply:
     response_headers=("Set-Cookie", "Cache-Control"),
 )
 def login(request):
-    session = directory.login(_login_email(request.body), request.body["password"])
+    session = directory.login(_login_email(request.body), request.body["password"], request.source_ip)
     cookie = _session_cookie(session["token"], session["expires_in"])
     return Reply(session, headers={"Set-Cookie": cookie, "Cache-Control": "no-store"})
 
@@ -192,15 +233,16 @@ def login(request):
     "/api/v1/auth/logout",
     "POST",
     operation_id="logout",
-    summary="Sign out: clears the session cookie and answers 200 {ok: true} (the token itself stays valid "
-    "until it expires)",
+    summary="Sign out: the presented token (bearer header and/or session cookie) is refused from now on, "
+    "and the cookie is cleared; answers 200 {ok: true} even without a valid session",
     auth=False,
     tenant=False,
     idempotent=False,
     response=OK_RESPONSE,
     response_headers=("Set-Cookie", "Cache-Control"),
 )
-def logout(_request):
+def logout(request):
+    revoke_presented_tokens(request.headers)
     return Reply({"ok": True}, headers={"Set-Cookie": _session_cookie("", 0), "Cache-Control": "no-store"})
 
 
@@ -222,7 +264,8 @@ def get_me(request):
     "/api/v1/auth/me",
     "PATCH",
     operation_id="updateMe",
-    summary="Change the caller's display name and/or password (new_password needs current_password)",
+    summary="Change the caller's display name and/or password (new_password needs current_password; wrong "
+    "guesses are throttled like logins; a password change signs out every earlier token)",
     tenant=False,
     body=UPDATE_ME_BODY,
     response=ME,
@@ -238,6 +281,7 @@ def update_me(request):
         new_password=request.body.get("new_password"),
         expected_version=request.expected_version(),
         updated_by=request.principal.user_id,
+        client_address=request.source_ip,
     )
     return _me_reply(profile, request.principal)
 
@@ -314,10 +358,11 @@ def list_users(request):
     "/api/v1/users",
     "POST",
     operation_id="createUser",
-    summary="Create a password user in the workspace (admin)",
+    summary="Add a member to the workspace (admin): a new password account, or an existing account of that "
+    "email, answered alike (the password only sets a new account's); 409 only if already a member here",
     roles=frozenset({ADMIN}),
     body=CREATE_USER_BODY,
-    response=USER,
+    response=MEMBER,
     status=201,
     response_headers=("ETag",),
 )
@@ -332,3 +377,67 @@ def create_user(request):
         created_by=request.principal.user_id,
     )
     return Reply(user, status=201, etag=etag_for(user["version"]))
+
+
+MEMBER_PATH = "/api/v1/users/{user_id}"
+
+
+@routes.route(
+    MEMBER_PATH,
+    "GET",
+    operation_id="getMember",
+    summary="One member of the workspace: roles and status (admin)",
+    roles=frozenset({ADMIN}),
+    response=MEMBER,
+    response_headers=("ETag",),
+)
+def get_member(request):
+    member = directory.get_member(request.workspace_id, request.path_params["user_id"])
+    return Reply(member, etag=etag_for(member["version"]))
+
+
+@routes.route(
+    MEMBER_PATH,
+    "PATCH",
+    operation_id="changeMember",
+    if_match=True,
+    response_headers=("ETag",),
+    summary="Change a member's roles and/or status (active | deactivated) (admin); audited, effective from "
+    "the member's next request; not one's own membership, not an identity-provider member's roles",
+    roles=frozenset({ADMIN}),
+    body=CHANGE_MEMBER_BODY,
+    response=MEMBER,
+)
+def change_member(request):
+    member = directory.change_member(
+        request.workspace_id,
+        request.path_params["user_id"],
+        roles=request.body.get("roles"),
+        status=request.body.get("status"),
+        expected_version=request.expected_version(),
+        changed_by=request.principal.user_id,
+    )
+    return Reply(member, etag=etag_for(member["version"]))
+
+
+def _history_scope(workspace_id: str, user_id: str) -> str:
+    return f"directory.member-history:{workspace_id}:{user_id}"
+
+
+@routes.route(
+    f"{MEMBER_PATH}/history",
+    "GET",
+    operation_id="listMemberHistory",
+    summary="A member's audit trail in this workspace, oldest first: who changed roles or status, when, "
+    "from what, to what, on whose authority (admin)",
+    roles=frozenset({ADMIN}),
+    query=PAGE_QUERY,
+    response=MEMBER_HISTORY,
+)
+def member_history(request):
+    user_id = request.path_params["user_id"]
+    scope = _history_scope(request.workspace_id, user_id)
+    items, next_key = directory.member_history(
+        request.workspace_id, user_id, request.query["limit"], start_key(request, scope)
+    )
+    return page(request, items, next_key, scope, "at", "asc", {})

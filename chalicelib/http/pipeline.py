@@ -17,7 +17,7 @@ from chalice import Response
 
 from chalicelib.errors import DeskflowError, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationError
 from chalicelib.http.registry import RouteSpec, methods_for_path
-from chalicelib.http.request import RequestContext
+from chalicelib.http.request import RequestContext, source_ip_of
 from chalicelib.http.responses import Reply, error_body, to_json
 from chalicelib.http.validation import errors_for
 from chalicelib.logs import bind, get_logger, unbind
@@ -112,7 +112,7 @@ def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, co
     raw_body = _raw_body(request)
     if len(raw_body) > settings.max_body_bytes:
         raise PayloadTooLarge(f"request body exceeds {settings.max_body_bytes} bytes")
-    principal = authenticate(headers) if spec.auth else None
+    principal = authenticate(headers, _requested_workspace(spec, headers)) if spec.auth else None
     seen["user_id"] = principal.user_id if principal else None
     workspace_id = _workspace(spec, headers, principal)
     seen["workspace_id"] = workspace_id
@@ -132,6 +132,7 @@ def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, co
         correlation_id=correlation_id,
         principal=principal,
         workspace_id=workspace_id,
+        source_ip=source_ip_of(request),
     )
     if spec.idempotent:
         from chalicelib.http import idempotency
@@ -149,6 +150,13 @@ def _concrete_path(template: str, path_params: dict) -> str:
 def _call(handler, context: RequestContext) -> Reply:
     result = handler(context)
     return result if isinstance(result, Reply) else Reply(result)
+
+
+def _requested_workspace(spec: RouteSpec, headers: dict) -> str | None:
+    """The well-formed workspace a tenant route names, for authentication to read its membership
+    in the same round trip; ``_workspace`` then refuses a missing or malformed one."""
+    workspace_id = headers.get("x-workspace-id") if spec.tenant else None
+    return workspace_id if workspace_id and _WORKSPACE_ID.match(workspace_id) else None
 
 
 def _workspace(spec: RouteSpec, headers: dict, principal) -> str | None:

@@ -15,6 +15,13 @@ def etag_for(version: int) -> str:
     return f'"v{version}"'
 
 
+def source_ip_of(request) -> str | None:
+    """The client address API Gateway saw (``requestContext.identity.sourceIp``), if any."""
+    identity = (getattr(request, "context", None) or {}).get("identity") or {}
+    address = identity.get("sourceIp")
+    return address if isinstance(address, str) and address else None
+
+
 @dataclass
 class RequestContext:
     method: str
@@ -27,6 +34,7 @@ class RequestContext:
     correlation_id: str
     principal: Principal | None = None
     workspace_id: str | None = None
+    source_ip: str | None = None
 
     def expected_version(self) -> int | None:
         """The version ``If-Match`` names (None when absent or ``*``); a malformed tag cannot match."""

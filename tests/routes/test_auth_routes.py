@@ -319,12 +319,14 @@ def test_me_needs_no_workspace_header(client, member):
     assert call(client, "GET", ME, headers=bearer(token)).status_code == 200
 
 
-def test_me_for_a_token_of_a_user_the_directory_does_not_know_is_404(client):
+def test_a_token_for_a_user_the_directory_does_not_hold_is_401_on_every_route(client):
     token = make_token("usr_ghost", ["ws-ghost"], ["agent"])
 
-    response = call(client, "GET", ME, headers=bearer(token))
+    me = call(client, "GET", ME, headers=bearer(token))
+    created = call(client, "POST", "/api/v1/tickets", {**bearer(token), "x-workspace-id": "ws-ghost"}, {"title": "x"})
 
-    assert response.status_code == 404
+    assert (me.status_code, me.json["code"]) == (401, "unknown_user")
+    assert (created.status_code, created.json["code"]) == (401, "unknown_user")
 
 
 def test_patching_me_changes_the_display_name(client, member):
@@ -465,3 +467,182 @@ def test_a_successful_login_clears_earlier_failures(client, monkeypatch):
     after = [call(client, "POST", LOGIN, body={"email": email, "password": "wrong"}) for _ in range(2)]
 
     assert [response.status_code for response in after] == [401, 401]
+
+
+# --- sessions that end ----------------------------------------------------------------------------
+
+
+def tenant(token: str, workspace_id: str) -> dict:
+    return {**bearer(token), "x-workspace-id": workspace_id}
+
+
+def test_logout_with_a_bearer_token_refuses_that_token_from_then_on(client, member):
+    token = login(client, member["email"]).json["token"]
+    other_session = login(client, member["email"]).json["token"]
+
+    call(client, "POST", LOGOUT, headers=bearer(token))
+    after = call(client, "GET", ME, headers=bearer(token))
+
+    assert (after.status_code, after.json["code"]) == (401, "token_revoked")
+    assert call(client, "GET", ME, headers=bearer(other_session)).status_code == 200
+
+
+def test_logout_with_the_session_cookie_refuses_that_cookie_from_then_on(client, member):
+    token = login(client, member["email"]).json["token"]
+    cookie = {"Cookie": f"deskflow_session={token}"}
+
+    call(client, "POST", LOGOUT, headers=cookie)
+
+    assert call(client, "GET", ME, headers=cookie).status_code == 401
+    assert call(client, "GET", ME, headers=bearer(token)).status_code == 401
+
+
+def test_a_password_change_refuses_every_token_issued_before_it(client, member, clock):
+    old_token = login(client, member["email"]).json["token"]
+    clock.advance(seconds=1)
+    body = {"current_password": PASSWORD, "new_password": "an-even-better-secret"}
+    assert call(client, "PATCH", ME, headers=bearer(old_token), body=body).status_code == 200
+
+    refused = call(client, "GET", ME, headers=bearer(old_token))
+    new_token = login(client, member["email"], "an-even-better-secret").json["token"]
+
+    assert (refused.status_code, refused.json["code"]) == (401, "token_revoked")
+    assert call(client, "GET", ME, headers=bearer(new_token)).status_code == 200
+
+
+def test_a_deactivated_member_is_refused_at_once_and_let_in_again_on_reactivation(client, member, as_role):
+    token = login(client, member["email"]).json["token"]
+    admin = as_role("admin", workspace=member["workspace_id"])
+    member_path = f"{USERS}/{member['id']}"
+
+    call(client, "PATCH", member_path, admin, {"status": "deactivated"})
+    refused = call(client, "GET", "/api/v1/tickets", tenant(token, member["workspace_id"]))
+    me = call(client, "GET", ME, headers=bearer(token))
+    signing_in = login(client, member["email"])
+    call(client, "PATCH", member_path, admin, {"status": "active"})
+    back = call(client, "GET", "/api/v1/tickets", tenant(token, member["workspace_id"]))
+
+    assert (refused.status_code, refused.json["code"]) == (401, "user_deactivated")
+    assert me.status_code == 401
+    assert (signing_in.status_code, signing_in.json["code"]) == (401, "user_deactivated")
+    assert back.status_code == 200
+
+
+def test_a_role_change_takes_effect_on_the_next_request_whatever_the_token_says(client, member, as_role):
+    token = login(client, member["email"]).json["token"]
+    admin = as_role("admin", workspace=member["workspace_id"])
+    assert (
+        call(client, "POST", "/api/v1/tickets", tenant(token, member["workspace_id"]), {"title": "x"}).status_code
+        == 201
+    )
+
+    call(client, "PATCH", f"{USERS}/{member['id']}", admin, {"roles": ["viewer"]})
+    response = call(client, "POST", "/api/v1/tickets", tenant(token, member["workspace_id"]), {"title": "y"})
+
+    assert (response.status_code, response.json["code"]) == (403, "role_forbidden")
+    assert call(client, "GET", ME, headers=bearer(token)).json["roles"] == ["viewer"]
+
+
+def test_a_token_claiming_admin_gets_only_the_roles_of_its_membership(client, as_role, workspace_id):
+    viewer_id = "usr_just_a_viewer"
+    as_role("viewer", user_id=viewer_id)
+    boasting = make_token(viewer_id, [workspace_id], ["admin"])
+
+    response = call(client, "GET", USERS, tenant(boasting, workspace_id))
+
+    assert (response.status_code, response.json["code"]) == (403, "role_forbidden")
+
+
+def test_a_local_token_cannot_reach_a_workspace_its_user_is_not_a_member_of(client, as_role, workspace_id):
+    as_role("admin", user_id="usr_home_admin")
+    forged_claim = make_token("usr_home_admin", [workspace_id, "ws-not-mine"], ["admin"])
+
+    response = call(client, "GET", USERS, tenant(forged_claim, "ws-not-mine"))
+
+    assert (response.status_code, response.json["code"]) == (403, "workspace_forbidden")
+
+
+# --- passwords ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weak", ["12345678", "password", "qwertyuiop"])
+def test_a_guessable_new_password_is_400_with_zxcvbn_feedback(client, member, weak):
+    token = login(client, member["email"]).json["token"]
+
+    response = call(
+        client, "PATCH", ME, headers=bearer(token), body={"current_password": PASSWORD, "new_password": weak}
+    )
+
+    assert response.status_code == 400
+    assert response.json["code"] == "password_too_weak"
+    assert "too easy to guess" in response.json["details"]["new_password"]
+    assert login(client, member["email"], PASSWORD).status_code == 200
+
+
+def test_the_email_is_not_accepted_as_a_password(client, as_role):
+    body = {"email": "Mallory.Long.Name@example.test", "password": "mallory.long.name@EXAMPLE.test", "roles": ["agent"]}
+
+    response = call(client, "POST", USERS, as_role("admin"), body)
+
+    assert response.status_code == 400
+    assert "password" in response.json["details"]
+
+
+def test_guessing_the_current_password_on_me_is_throttled_like_login(client, member, monkeypatch):
+    from chalicelib.domain import login_throttle
+
+    monkeypatch.setattr(login_throttle, "MAX_FAILURES", 3)
+    token = login(client, member["email"]).json["token"]
+    guess = {"current_password": "not-it-at-all", "new_password": "an-even-better-secret"}
+    answers = [call(client, "PATCH", ME, headers=bearer(token), body=guess).status_code for _ in range(4)]
+
+    right = call(client, "PATCH", ME, headers=bearer(token), body={**guess, "current_password": PASSWORD})
+    at_login = login(client, member["email"])
+
+    assert answers == [400, 400, 400, 429]
+    assert (right.status_code, right.json["code"]) == (429, "login_locked")
+    assert at_login.status_code == 429  # the guesses count against the account wherever they were made
+
+
+def test_the_lockout_is_per_client_address(client, member, monkeypatch):
+    from chalice.local import LambdaEventConverter
+
+    from chalicelib.domain import login_throttle
+
+    monkeypatch.setattr(login_throttle, "MAX_FAILURES", 3)
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "203.0.113.66")
+    for _ in range(3):
+        login(client, member["email"], "wrong-guess")
+    locked = login(client, member["email"])
+
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "198.51.100.7")
+    owner = login(client, member["email"])
+
+    assert locked.status_code == 429
+    assert owner.status_code == 200
+
+
+# --- an OIDC user promoted at their identity provider -----------------------------------------------
+
+
+def test_an_agent_promoted_at_the_identity_provider_can_be_assigned_on_their_next_request(client, identity_provider):
+    workspace = f"ws-{uuid.uuid4().hex[:8]}"
+    admin = identity_provider.token(sub=f"admin-{uuid.uuid4().hex}", roles=["admin"], workspaces=[workspace])
+    subject = f"dana-{uuid.uuid4().hex}"
+    as_requester = identity_provider.token(sub=subject, roles=["requester"], workspaces=[workspace])
+    dana_id = call(client, "GET", ME, headers=bearer(as_requester)).json["id"]
+    ticket = call(client, "POST", "/api/v1/tickets", tenant(admin, workspace), {"title": "Printer"}).json
+    assign = f"/api/v1/tickets/{ticket['id']}/assignment"
+    assert call(client, "POST", assign, tenant(admin, workspace), {"assignee_id": dana_id}).status_code == 400
+
+    as_agent = identity_provider.token(sub=subject, roles=["agent"], workspaces=[workspace])
+    assert call(client, "GET", ME, headers=bearer(as_agent)).json["roles"] == ["agent"]
+    assigned = call(client, "POST", assign, tenant(admin, workspace), {"assignee_id": dana_id})
+    history = call(client, "GET", f"{USERS}/{dana_id}/history", tenant(admin, workspace)).json["data"]
+
+    assert assigned.status_code == 200
+    assert assigned.json["assignee_id"] == dana_id
+    assert [(row["action"], row["from"], row["to"], row["source"]) for row in history] == [
+        ("provisioned", None, ["requester", "active"], "identity_provider"),
+        ("roles_changed", ["requester"], ["agent"], "identity_provider"),
+    ]

@@ -17,12 +17,15 @@ WORKSPACES = "/api/v1/workspaces"
 USERS = "/api/v1/users"
 LOGIN = "/api/v1/auth/login"
 PASSWORD = "correct-horse-battery"
+NEW = {"password": PASSWORD, "roles": ["viewer"]}
 
 
 pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 
 
 def platform_admin() -> dict:
+    if directory.find_user_by_email("usr_platform@example.com") is None:
+        directory.create_platform_admin("usr_platform@example.com", PASSWORD, user_id="usr_platform")
     return {"Authorization": f"Bearer {make_token('usr_platform', [], ['platform_admin'])}"}
 
 
@@ -58,9 +61,9 @@ def collect_pages(client, path: str, headers: dict, limit: int) -> tuple[list[di
 
 @pytest.fixture
 def populated_workspace(client, workspace_id):
-    """The test workspace with its admin and four more users (five in all)."""
+    """The test workspace with its admin and three more users; the caller (``as_role``) is the fifth."""
     directory.create_workspace(workspace_id, "Acme", f"admin@{workspace_id}.test", PASSWORD)
-    for label in ("dora", "bert", "erin", "carl"):
+    for label in ("dora", "bert", "erin"):
         directory.create_user(workspace_id, f"{label}@{workspace_id}.test", PASSWORD, ["requester"])
     return workspace_id
 
@@ -271,13 +274,41 @@ def test_workspace_admin_creates_a_user_who_can_sign_in(client, as_role, workspa
     assert signed_in.json["user"]["id"] == created.json["id"]
 
 
-def test_creating_a_user_with_a_taken_email_is_409(client, as_role):
-    body = {"email": "twin@example.test", "password": PASSWORD, "roles": ["viewer"]}
-    call(client, "POST", USERS, as_role("admin"), body)
-
-    response = call(
-        client, "POST", USERS, as_role("admin", workspace="ws-elsewhere"), {**body, "email": "TWIN@example.test"}
+def test_adding_an_email_of_another_workspace_is_answered_like_a_new_user_and_reveals_nothing(client, as_role):
+    elsewhere = call(
+        client, "POST", USERS, as_role("admin", workspace="ws-elsewhere"), {"email": "twin@example.test", **NEW}
     )
+    brand_new = call(client, "POST", USERS, as_role("admin"), {"email": "fresh@example.test", **NEW})
+
+    existing = call(client, "POST", USERS, as_role("admin"), {"email": "TWIN@example.test", **NEW})
+
+    assert existing.status_code == brand_new.status_code == 201
+    assert set(existing.json) == set(brand_new.json)
+    assert existing.headers["ETag"] == brand_new.headers["ETag"] == '"v1"'
+    assert existing.json["email"] == "TWIN@example.test"  # as this workspace typed it
+    assert existing.json["created_at"] != elsewhere.json["created_at"]
+    assert (existing.json["roles"], existing.json["status"]) == (["viewer"], "active")
+
+
+def test_an_account_added_to_a_second_workspace_keeps_its_password_and_can_use_both(client, as_role, workspace_id):
+    first = call(client, "POST", USERS, as_role("admin", workspace="ws-first"), {"email": "twin@example.test", **NEW})
+    call(client, "POST", USERS, as_role("admin"), {"email": "twin@example.test", **NEW, "password": "other-pass-9Xq!"})
+
+    refused = call(client, "POST", LOGIN, body={"email": "twin@example.test", "password": "other-pass-9Xq!"})
+    token = call(client, "POST", LOGIN, body={"email": "twin@example.test", "password": PASSWORD}).json["token"]
+    here = call(client, "GET", "/api/v1/tickets", {"Authorization": f"Bearer {token}", "x-workspace-id": workspace_id})
+    there = call(client, "GET", "/api/v1/tickets", {"Authorization": f"Bearer {token}", "x-workspace-id": "ws-first"})
+
+    assert refused.status_code == 401
+    assert here.status_code == there.status_code == 200
+    assert first.json["id"] in [user["id"] for user in call(client, "GET", USERS, as_role("admin")).json["data"]]
+
+
+def test_adding_an_email_that_is_already_a_member_here_is_409(client, as_role):
+    admin = as_role("admin")
+    call(client, "POST", USERS, admin, {"email": "twin@example.test", **NEW})
+
+    response = call(client, "POST", USERS, admin, {"email": "TWIN@example.test", **NEW})
 
     assert response.status_code == 409
     assert response.json["code"] == "email_taken"
@@ -334,3 +365,102 @@ def test_openapi_documents_the_directory_routes_with_their_schemas(client):
     assert "201" in create_user["responses"]
     assert {p["name"] for p in document["paths"]["/api/v1/users"]["get"]["parameters"]} >= {"limit", "cursor"}
     assert document["paths"]["/api/v1/auth/login"]["post"]["security"] == []
+
+
+# --- members: roles and status, audited -----------------------------------------------------------
+
+
+@pytest.fixture
+def agent_member(client, as_role, workspace_id):
+    """An admin's headers and an agent member of the test workspace."""
+    admin = as_role("admin", user_id="usr_the_admin")
+    created = call(
+        client, "POST", USERS, admin, {"email": "ann@example.test", "password": PASSWORD, "roles": ["agent"]}
+    )
+    return admin, created.json["id"]
+
+
+def test_an_admin_changes_roles_and_status_and_every_change_is_in_the_member_history(client, agent_member):
+    admin, member_id = agent_member
+
+    promoted = call(client, "PATCH", f"{USERS}/{member_id}", admin, {"roles": ["admin", "agent"]})
+    deactivated = call(client, "PATCH", f"{USERS}/{member_id}", admin, {"status": "deactivated"})
+    history = call(client, "GET", f"{USERS}/{member_id}/history", admin)
+
+    assert promoted.json["roles"] == ["admin", "agent"]
+    assert (deactivated.json["status"], deactivated.headers["ETag"]) == ("deactivated", '"v3"')
+    assert [(row["action"], row["from"], row["to"], row["by"]) for row in history.json["data"]] == [
+        ("added", None, ["agent", "active"], "usr_the_admin"),
+        ("roles_changed", ["agent"], ["admin", "agent"], "usr_the_admin"),
+        ("deactivated", ["active"], ["deactivated"], "usr_the_admin"),
+    ]
+    assert all(row["at"].endswith("Z") for row in history.json["data"])
+
+
+def test_the_member_list_shows_each_members_status(client, agent_member):
+    admin, member_id = agent_member
+    call(client, "PATCH", f"{USERS}/{member_id}", admin, {"status": "deactivated"})
+
+    listed = call(client, "GET", USERS, admin).json["data"]
+
+    assert {user["id"]: user["status"] for user in listed}[member_id] == "deactivated"
+
+
+def test_an_admin_cannot_change_their_own_membership(client, agent_member):
+    admin, _member_id = agent_member
+
+    response = call(client, "PATCH", f"{USERS}/usr_the_admin", admin, {"status": "deactivated"})
+
+    assert (response.status_code, response.json["code"]) == (409, "own_membership")
+
+
+def test_a_member_change_against_a_stale_etag_is_412(client, agent_member):
+    admin, member_id = agent_member
+    call(client, "PATCH", f"{USERS}/{member_id}", admin, {"roles": ["viewer"]})
+
+    response = call(client, "PATCH", f"{USERS}/{member_id}", {**admin, "If-Match": '"v1"'}, {"roles": ["requester"]})
+
+    assert response.status_code == 412
+    assert call(client, "GET", f"{USERS}/{member_id}", admin).json["roles"] == ["viewer"]
+
+
+def test_a_user_of_another_workspace_is_not_found_here(client, agent_member, as_role):
+    admin, _member_id = agent_member
+    stranger = call(client, "GET", USERS, as_role("admin", workspace="ws-far-away")).json["data"][0]["id"]
+
+    responses = [
+        call(client, "GET", f"{USERS}/{stranger}", admin),
+        call(client, "PATCH", f"{USERS}/{stranger}", admin, {"status": "deactivated"}),
+        call(client, "GET", f"{USERS}/{stranger}/history", admin),
+    ]
+
+    assert [(r.status_code, r.json["code"]) for r in responses] == [(404, "member_not_found")] * 3
+
+
+@pytest.mark.parametrize("body", [{}, {"roles": ["platform_admin"]}, {"status": "banned"}, {"roles": []}])
+def test_invalid_member_changes_are_400(client, agent_member, body):
+    admin, member_id = agent_member
+
+    assert call(client, "PATCH", f"{USERS}/{member_id}", admin, body).status_code == 400
+
+
+@pytest.mark.parametrize("role", ["agent", "requester", "viewer"])
+def test_only_admins_may_change_members(client, agent_member, as_role, role):
+    _admin, member_id = agent_member
+
+    response = call(client, "PATCH", f"{USERS}/{member_id}", as_role(role), {"status": "deactivated"})
+
+    assert response.status_code == 403
+
+
+def test_retrying_a_member_change_with_the_same_idempotency_key_replays_it(client, agent_member):
+    admin, member_id = agent_member
+    headers = {**admin, "Idempotency-Key": "deactivate-ann"}
+
+    first = call(client, "PATCH", f"{USERS}/{member_id}", headers, {"status": "deactivated"})
+    again = call(client, "PATCH", f"{USERS}/{member_id}", headers, {"status": "deactivated"})
+    history = call(client, "GET", f"{USERS}/{member_id}/history", admin).json["data"]
+
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json == first.json
+    assert [row["action"] for row in history] == ["added", "deactivated"]

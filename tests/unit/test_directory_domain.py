@@ -8,8 +8,8 @@ import jwt
 import pytest
 
 from chalicelib.auth import passwords
-from chalicelib.domain import directory
-from chalicelib.errors import Conflict, NotFound, PreconditionFailed, Unauthorized, ValidationError
+from chalicelib.domain import directory, login_throttle
+from chalicelib.errors import Conflict, NotFound, PreconditionFailed, TooManyRequests, Unauthorized, ValidationError
 from chalicelib.models.directory import UserRecord, user_pk
 from chalicelib.settings import get_settings
 
@@ -116,12 +116,23 @@ def test_password_is_stored_only_as_a_scrypt_hash(workspace):
     assert PASSWORD not in stored.password_hash
 
 
-def test_emails_are_unique_across_workspaces_regardless_of_case(workspace, aws):
+def test_an_email_of_another_workspace_joins_here_as_the_same_account_whatever_its_case(workspace, aws):
+    email = _email()
+    original = directory.create_user(workspace["id"], email, PASSWORD, ["agent"])
+
+    joined = directory.create_user("some-other-workspace", email.upper(), "another-Secret-42x", ["viewer"])
+
+    assert joined["id"] == original["id"]
+    assert (joined["workspace_id"], joined["roles"]) == ("some-other-workspace", ["viewer"])
+    assert directory.login(email, PASSWORD)["user"]["id"] == original["id"]  # its password is unchanged
+
+
+def test_an_email_already_a_member_of_this_workspace_is_a_conflict(workspace):
     email = _email()
     directory.create_user(workspace["id"], email, PASSWORD, ["agent"])
 
     with pytest.raises(Conflict) as conflict:
-        directory.create_user("some-other-workspace", email.upper(), PASSWORD, ["viewer"])
+        directory.create_user(workspace["id"], email.upper(), PASSWORD, ["viewer"])
 
     assert conflict.value.code == "email_taken"
 
@@ -277,3 +288,118 @@ def test_profile_update_against_a_stale_version_is_refused(workspace):
 def test_profile_of_an_unknown_user_is_not_found(aws):
     with pytest.raises(NotFound):
         directory.get_user("usr_nobody")
+
+
+# --- password policy ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weak", ["12345678", "password", "iloveyou1", "aaaaaaaaaa"])
+def test_guessable_passwords_are_refused_with_zxcvbn_feedback(workspace, weak):
+    with pytest.raises(ValidationError) as refused:
+        directory.create_user(workspace["id"], _email(), weak, ["agent"])
+
+    assert refused.value.code == "password_too_weak"
+    assert refused.value.details["password"].startswith("is too easy to guess (strength")
+
+
+def test_a_password_equal_to_the_email_is_refused_whatever_its_case(workspace):
+    email = _email("Long.Name.Person")
+
+    with pytest.raises(ValidationError) as refused:
+        directory.create_user(workspace["id"], email, email.upper(), ["agent"])
+
+    assert "email" in refused.value.details["password"]
+
+
+# --- the login throttle: per account and address; the account slowed, not shut ---------------------
+
+LOCAL = "192.0.2.10"
+FAR = "203.0.113.99"
+
+
+@pytest.fixture
+def owner(workspace):
+    return directory.create_user(workspace["id"], _email("owner"), PASSWORD, ["admin"])
+
+
+def _attempt(email: str, password: str, address: str) -> str:
+    try:
+        directory.login(email, password, address)
+    except Unauthorized:
+        return "wrong"
+    except TooManyRequests as refused:
+        return refused.code
+    return "in"
+
+
+def test_one_address_guessing_is_locked_while_the_owner_from_their_own_address_gets_in(owner, clock):
+    directory.login(owner["email"], PASSWORD, LOCAL)  # the owner's usual address
+    guesses = [_attempt(owner["email"], f"guess-{n}", FAR) for n in range(login_throttle.MAX_FAILURES + 1)]
+
+    assert guesses[-1] == "login_locked"
+    assert _attempt(owner["email"], PASSWORD, FAR) == "login_locked"
+    assert _attempt(owner["email"], PASSWORD, LOCAL) == "in"
+
+
+def test_a_locked_address_may_try_again_when_its_window_ends(owner, clock):
+    for n in range(login_throttle.MAX_FAILURES):
+        _attempt(owner["email"], f"guess-{n}", FAR)
+
+    clock.advance(seconds=login_throttle.WINDOW_SECONDS + 1)
+
+    assert _attempt(owner["email"], PASSWORD, FAR) == "in"
+
+
+def test_guesses_from_many_addresses_slow_the_account_for_strangers_but_never_shut_it(owner, clock):
+    directory.login(owner["email"], PASSWORD, LOCAL)
+    for n in range(login_throttle.ACCOUNT_FREE_FAILURES + 3):  # a botnet: one guess per address
+        _attempt(owner["email"], "guess", f"198.51.100.{n}")
+
+    stranger_now = _attempt(owner["email"], PASSWORD, "198.51.100.250")
+    owner_now = _attempt(owner["email"], PASSWORD, LOCAL)
+    clock.advance(seconds=login_throttle.MAX_DELAY_SECONDS)
+    stranger_later = _attempt(owner["email"], PASSWORD, "198.51.100.251")
+
+    assert stranger_now == "login_slowed"
+    assert owner_now == "in"
+    assert stranger_later == "in"
+
+
+def test_the_account_delay_doubles_with_each_failure_up_to_a_ceiling():
+    free = login_throttle.ACCOUNT_FREE_FAILURES
+
+    delays = [login_throttle._delay(free + n) for n in range(0, 10)]
+
+    assert delays[:4] == [0, 1, 2, 4]
+    assert max(delays) == login_throttle.MAX_DELAY_SECONDS
+
+
+# --- members: audited changes ----------------------------------------------------------------------
+
+
+def test_a_deactivated_member_cannot_be_assigned_work(workspace):
+    agent = directory.create_user(workspace["id"], _email(), PASSWORD, ["agent"])
+    admin_id = workspace["admin"]["id"]
+
+    directory.change_member(workspace["id"], agent["id"], status="deactivated", changed_by=admin_id)
+
+    assert directory.member_roles(workspace["id"], agent["id"]) == frozenset()
+
+
+def test_a_home_workspace_role_change_reaches_the_login_answer(workspace):
+    email = _email()
+    agent = directory.create_user(workspace["id"], email, PASSWORD, ["agent"])
+
+    directory.change_member(workspace["id"], agent["id"], roles=["admin"], changed_by=workspace["admin"]["id"])
+
+    assert directory.login(email, PASSWORD)["user"]["roles"] == ["admin"]
+
+
+def test_an_identity_provider_members_roles_are_not_an_admins_to_change(workspace):
+    user_id = directory.external_user_id("https://idp.example.test/", "subject-9")
+    directory.sync_identity_provider_member(None, user_id, workspace["id"], "ext@example.test", "Ext", ["agent"])
+
+    with pytest.raises(Conflict) as refused:
+        directory.change_member(workspace["id"], user_id, roles=["viewer"], changed_by=workspace["admin"]["id"])
+
+    assert refused.value.code == "roles_managed_by_identity_provider"

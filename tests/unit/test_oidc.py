@@ -33,10 +33,10 @@ def settings(provider):
 
 
 @pytest.fixture
-def oidc_mode(env, provider, monkeypatch):
-    """AUTH_MODE=oidc for ``principal_from_oidc_token``, with provisioning switched off (tested on its own)."""
+def oidc_mode(aws, env, provider):
+    """AUTH_MODE=oidc for ``principal_from_oidc_token``, over an in-process DynamoDB (the directory
+    decides every request; provisioning is tested on its own below)."""
     env.set(**oidc_settings(provider))
-    monkeypatch.setattr(oidc, "_provision", lambda *_args: None)
     return provider
 
 
@@ -236,31 +236,42 @@ def test_first_sight_provisions_the_subject_into_every_workspace_it_presents(pro
     assert [user["id"] for user in beta] == [principal.user_id]
 
 
-def test_provisioning_writes_once_then_is_remembered_in_process(provisioning, monkeypatch):
+def _count_writes(monkeypatch) -> list:
+    """Every directory write made from now on: (kind, first record's sort key)."""
     from chalicelib.models import directory as store
 
     writes = []
-    real_put = store.put_if_absent
-    monkeypatch.setattr(store, "put_if_absent", lambda record: writes.append(record) or real_put(record))
+    for name in ("put_if_absent", "commit_new_items", "change_membership"):
+        real = getattr(store, name)
+
+        def recording(first, *rest, _real=real, _name=name):
+            record = first[0][0] if isinstance(first, list) else first
+            writes.append((_name, record.sk))
+            return _real(first, *rest)
+
+        monkeypatch.setattr(store, name, recording)
+    return writes
+
+
+def test_provisioning_writes_on_first_sight_only_and_later_requests_only_read(provisioning, monkeypatch):
+    writes = _count_writes(monkeypatch)
 
     oidc.principal_from_oidc_token(provisioning.token())
+    first = len(writes)
     oidc.principal_from_oidc_token(provisioning.token())
     oidc.principal_from_oidc_token(provisioning.token())
 
-    assert len(writes) == 2  # the profile and one membership, on the first request only
+    assert first == 2  # the profile, and one membership (with its audit row)
+    assert len(writes) == first
 
 
 def test_a_newly_granted_workspace_adds_only_its_membership(provisioning, monkeypatch):
-    from chalicelib.models import directory as store
-
     oidc.principal_from_oidc_token(provisioning.token(workspaces=["ws-alpha"]))
-    writes = []
-    real_put = store.put_if_absent
-    monkeypatch.setattr(store, "put_if_absent", lambda record: writes.append(record) or real_put(record))
+    writes = _count_writes(monkeypatch)
 
     oidc.principal_from_oidc_token(provisioning.token(workspaces=["ws-alpha", "ws-gamma"]))
 
-    assert [record.sk for record in writes] == ["MEMBER#ws-gamma"]
+    assert [sort_key for _kind, sort_key in writes] == ["MEMBER#ws-gamma"]
 
 
 def test_an_existing_profile_is_not_overwritten_by_provisioning(provisioning):

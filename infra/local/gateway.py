@@ -497,5 +497,19 @@ def registry_route_table() -> RouteTable:
     return RouteTable(api_routes())
 
 
+def function_problems(gateway: ApiGateway) -> list[str]:
+    """Route families without a working function, said at start rather than on the first request."""
+    invoker = gateway.invoker
+    problems = [
+        f"route family {family} is missing from API_FUNCTIONS (infra/functions.py): it answers 500"
+        for family in sorted(gateway.routes.families - invoker.families())
+    ]
+    problems += [
+        f"the function of route family {family} does not import (it answers 500): {failure}"
+        for family, failure in invoker.warm().items()
+    ]
+    return problems
+
+
 def open_local_api(listener: int | socket.socket) -> LocalApiServer:
     return LocalApiServer(listener, ApiGateway(registry_route_table(), FunctionInvoker()))

@@ -68,6 +68,7 @@ class ReloadingServices:
         self._stopping = threading.Event()
         self._child: subprocess.Popen | None = None
         self._watcher: threading.Thread | None = None
+        self._reported_exit: subprocess.Popen | None = None
         self.restarts = 0
 
     def serve_in_background(self) -> None:
@@ -102,10 +103,26 @@ class ReloadingServices:
             debounce=DEBOUNCE_MILLISECONDS,
             stop_event=self._stopping,
             raise_interrupt=False,
+            rust_timeout=1000,
+            yield_on_timeout=True,  # an empty set each second: time to notice a child that died
         ):
+            if not changes:
+                self._report_exited_child()
+                continue
             changed = sorted({os.path.relpath(path, REPO_ROOT) for _, path in changes})
             logger.info("code changed (%s): reloading the API and the event runtime", ", ".join(changed))
-            self._restart()
+            try:
+                self._restart()
+            except Exception:  # keep watching: the next save may fix it
+                logger.exception("reloading failed")
+
+    def _report_exited_child(self) -> None:
+        with self._lock:
+            child = self._child
+            if child is None or child.poll() is None or self._stopping.is_set() or self._reported_exit is child:
+                return
+            self._reported_exit = child
+        logger.error("the API process exited with code %s; it starts again on the next saved change", child.returncode)
 
     def _restart(self) -> None:
         with self._lock:
@@ -136,8 +153,6 @@ class ReloadingServices:
                 logger.error("the API process did not stop within %.0fs; killing it", self._child_stop_seconds)
                 child.kill()
                 child.wait()
-        elif child.returncode != 0:
-            logger.error("the API process had exited with code %s; starting it again", child.returncode)
         if child.stdin is not None:
             child.stdin.close()
 

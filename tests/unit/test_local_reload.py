@@ -155,3 +155,15 @@ def test_the_child_stops_when_its_parent_is_killed(watched_code, tmp_path):
     finally:
         parent.kill()
         parent.wait()
+
+
+def test_a_child_that_dies_is_reported_while_waiting_for_the_next_change(watched_code, caplog):
+    caplog.set_level("ERROR", logger="infra.local.reload")
+    services = ReloadingServices(
+        0, watch_paths=[watched_code], child_command=[sys.executable, "-c", "raise SystemExit(3)"]
+    )
+    services.serve_in_background()
+    try:
+        assert wait_until(lambda: "the API process exited with code 3" in caplog.text)
+    finally:
+        services.stop()

@@ -56,19 +56,34 @@ DEMO_TICKETS = (
 )
 
 
+@dataclass(frozen=True)
+class DemoTicket:
+    number: str  # DF-1001: what the API and the README walk-through use
+    title: str
+    priority: str
+
+
 @dataclass
 class SeedReport:
     password: str
     accounts: tuple[DemoAccount, ...] = ACCOUNTS
     created: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
-    tickets: list[str] = field(default_factory=list)
+    tickets: list[str] = field(default_factory=list)  # ids of the tickets created by this run
+    demo_tickets: list[DemoTicket] = field(default_factory=list)  # created now or found from an earlier run
 
     def credentials_text(self) -> str:
         lines = [f"Demo accounts (password: {self.password}):"]
         for account in self.accounts:
             where = f"workspace {account.workspace}" if account.workspace else "all workspaces"
             lines.append(f"  {account.email:<26} {account.role:<15} {where}")
+        return "\n".join(lines)
+
+    def tickets_text(self) -> str:
+        if not self.demo_tickets:
+            return f"Demo tickets: none found in workspace {DEMO_WORKSPACE}."
+        lines = [f"Demo tickets (workspace {DEMO_WORKSPACE}):"]
+        lines += [f"  {ticket.number:<9} {ticket.priority:<7} {ticket.title}" for ticket in self.demo_tickets]
         return "\n".join(lines)
 
 
@@ -93,9 +108,29 @@ def seed(password: str = DEFAULT_PASSWORD) -> SeedReport:
                 directory.create_user, account.workspace, account.email, password, [account.role], account.display_name
             )
         _ensure(report, account.email, account.email, create)
+    requester = directory.find_user_by_email("requester@example.com")
     if DEMO_WORKSPACE in created_workspaces:
-        report.tickets = _seed_tickets(directory.find_user_by_email("requester@example.com"))
+        created = _seed_tickets(requester)
+        report.tickets = [ticket["id"] for ticket in created]
+        report.demo_tickets = [_demo_ticket(ticket) for ticket in created]
+    elif requester is not None:
+        report.demo_tickets = _existing_demo_tickets(requester)
     return report
+
+
+def _demo_ticket(ticket: dict) -> DemoTicket:
+    return DemoTicket(number=ticket["number"], title=ticket["title"], priority=ticket["priority"])
+
+
+def _existing_demo_tickets(requester: dict) -> list[DemoTicket]:
+    """The demo tickets an earlier run created: the requester's oldest tickets with a demo title
+    (one Query on the requester index; users may have added, edited or deleted tickets since)."""
+    from chalicelib.domain.ticket_listing import TicketQuery, list_tickets
+
+    titles = {data["title"] for data in DEMO_TICKETS}
+    oldest_first = TicketQuery(filters={"requester": requester["id"]}, sort="created_at", order="asc")
+    page, _ = list_tickets(DEMO_WORKSPACE, oldest_first, limit=25, start_key=None)
+    return [_demo_ticket(ticket) for ticket in page if ticket["title"] in titles]
 
 
 def _ensure(report: SeedReport, label: str, email: str, create) -> bool:
@@ -115,7 +150,7 @@ def _ensure(report: SeedReport, label: str, email: str, create) -> bool:
     return True
 
 
-def _seed_tickets(requester: dict | None) -> list[str]:
+def _seed_tickets(requester: dict | None) -> list[dict]:
     from chalicelib.auth.principal import Principal
     from chalicelib.domain import tickets
 
@@ -128,13 +163,12 @@ def _seed_tickets(requester: dict | None) -> list[str]:
         workspaces=(DEMO_WORKSPACE,),
         display_name=requester.get("display_name", ""),
     )
-    ids = []
-    for data in DEMO_TICKETS:
-        ticket = tickets.create_ticket(
+    return [
+        tickets.create_ticket(
             DEMO_WORKSPACE, actor, {**data, "requester_id": requester["id"]}, correlation_id=f"seed-{uuid.uuid4()}"
         )
-        ids.append(ticket.get("id", ""))
-    return ids
+        for data in DEMO_TICKETS
+    ]
 
 
 if __name__ == "__main__":
@@ -142,4 +176,5 @@ if __name__ == "__main__":
 
     result = seed(load_local_config().demo_password)
     print(result.credentials_text())
+    print(result.tickets_text())
     print(f"created: {', '.join(result.created) or 'nothing'}; tickets: {len(result.tickets)}")

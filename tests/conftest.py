@@ -21,6 +21,7 @@ TEST_ENV = {
     "POWERTOOLS_SERVICE_NAME": "deskflow",
     "POWERTOOLS_METRICS_NAMESPACE": "Deskflow",
     "LOG_LEVEL": "WARNING",
+    "DESKFLOW_RELOAD": "0",  # stacks started by tests serve from their own process, without a code watcher
 }
 for _name, _value in TEST_ENV.items():
     os.environ[_name] = _value

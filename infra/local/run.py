@@ -27,6 +27,7 @@ LOCAL_DEFAULTS = {
     "AUTH_MODE": "local",
     "POWERTOOLS_SERVICE_NAME": "deskflow",
     "POWERTOOLS_METRICS_NAMESPACE": "Deskflow",
+    "LOG_FORMAT": "console",  # one readable line per request or event; JSON stays the default elsewhere
 }
 
 logger = logging.getLogger("infra.local.run")
@@ -57,6 +58,7 @@ class LocalStack:
         self.snapshots = None
         self.seed_report = None
         self.restored: dict[str, int] | None = None
+        self.reloading = False
 
     def start(self) -> None:
         from infra.bootstrap import bootstrap
@@ -64,9 +66,12 @@ class LocalStack:
         from infra.local.event_runtime import EventRuntime
         from infra.local.gateway import open_local_api
         from infra.local.redelivery import redeliver_unconsumed
+        from infra.local.reload import ReloadingServices, reload_enabled
 
-        # Bind the API port first, so a taken port fails before anything else starts.
-        self.api = open_local_api(self.config.api_port)
+        # Bind the API port first, so a taken port fails before anything else starts. With reload on,
+        # a child process serves the API and runs the event runtime, restarted on code changes.
+        self.reloading = reload_enabled()
+        self.api = ReloadingServices(self.config.api_port) if self.reloading else open_local_api(self.config.api_port)
         self.emulator = start_emulator(self.config.emulator_port, self.config.external_endpoint_url)
         bootstrap()
         if self.emulator.embedded:
@@ -74,10 +79,12 @@ class LocalStack:
         redeliver_unconsumed()  # queues do not outlive the emulator; the outbox and receipts do
         if self.config.seed:
             self._seed()
-        self._check_functions()
+        if not self.reloading:  # the reloading child checks its functions itself
+            self._check_functions()
         self.api.serve_in_background()
-        self.events = EventRuntime()
-        self.events.start()
+        if not self.reloading:
+            self.events = EventRuntime()
+            self.events.start()
         if self.emulator.embedded:
             from infra.local.persistence import PeriodicSnapshots
 
@@ -130,24 +137,56 @@ class LocalStack:
         self.api = self.events = self.snapshots = self.emulator = None
 
     def banner(self, seconds: float) -> str:
+        from chalicelib.settings import get_settings
+
+        api = self.api.url
+        region = get_settings().region
         lines = [
             "",
             f"Deskflow is running (ready in {seconds:.1f}s)",
-            f"  API        {self.api.url}   (health: {self.api.url}/health, docs: {self.api.url}/api/v1/openapi)",
+            f"  API        {api}   (health: {api}/health)",
+            f"  API docs   {api}/api/v1/docs   (OpenAPI 3.1 JSON: {api}/api/v1/openapi)",
         ]
+        if self.reloading:
+            lines.append(
+                "  reload     on: edits under chalicelib/, functions/ and app.py restart the API and consumers"
+            )
+            lines.append("             (emulators and data stay up; DESKFLOW_RELOAD=0 turns it off)")
+        endpoints = _aws_endpoints()
+        where = "embedded emulator" if self.emulator.embedded else "AWS_ENDPOINT_URL; data lives there"
+        for service, url in endpoints.items():
+            lines.append(f"  AWS        {url}   ({service}; {where})")
+        sqs_endpoint = os.environ.get("AWS_ENDPOINT_URL_SQS") or self.emulator.endpoint_url
+        lines.append(
+            f"             AWS CLI: AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --region {region}"
+            f" --endpoint-url {sqs_endpoint} sqs list-queues"
+        )
         if self.emulator.embedded:
-            lines.append(f"  AWS        {self.emulator.endpoint_url}   (embedded moto server)")
-            restored = "nothing to restore" if self.restored is None else f"restored {self.restored}"
-            lines.append(f"  state      {self.config.state_file}   ({restored}; `make reset` forgets it)")
-        else:
-            lines.append(f"  AWS        {self.emulator.endpoint_url}   (AWS_ENDPOINT_URL; data lives there)")
+            lines.append(f"  data       {self.config.state_dir}")
+            if self.restored is not None:
+                lines.append(f"             restored {self.restored}")
+            lines.append(
+                "             reset: stop, then `make reset` (honours DESKFLOW_STATE_DIR, which picks another folder)"
+            )
         if self.seed_report is not None:
             report = self.seed_report
             created = ", ".join(report.created) or "nothing new"
-            lines += ["", f"Demo data: created {created}; {len(report.tickets)} demo tickets added."]
-            lines.append(report.credentials_text())
+            lines += ["", f"Demo data: created {created}.", report.credentials_text(), report.tickets_text()]
         lines += ["", "Press Ctrl-C to stop.", ""]
         return "\n".join(lines)
+
+
+def _aws_endpoints() -> dict[str, str]:
+    """Where the AWS APIs answer: AWS_ENDPOINT_URL, and any per-service AWS_ENDPOINT_URL_<SERVICE>."""
+    endpoints = {}
+    for name, url in sorted(os.environ.items()):
+        if name == "AWS_ENDPOINT_URL" and url:
+            endpoints["all services"] = url
+        elif name.startswith("AWS_ENDPOINT_URL_") and url:
+            endpoints[name.removeprefix("AWS_ENDPOINT_URL_").lower()] = url
+    if len(endpoints) > 1 and "all services" in endpoints:
+        endpoints["other services"] = endpoints.pop("all services")
+    return endpoints
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import base64
 import http.client
+import importlib
 import json
+import logging
+import socket
 import sys
+import threading
+import time
 import types
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from chalice import Chalice
 
 from chalicelib.http.registry import RouteSpec
-from infra.local.gateway import MAX_BODY_BYTES, ApiGateway, FunctionInvoker, LocalApiServer
+from infra.functions import API_FUNCTIONS
+from infra.local.gateway import (
+    MAX_BODY_BYTES,
+    ApiGateway,
+    FunctionInvoker,
+    LocalApiServer,
+    new_function_instance,
+)
+from infra.local.lambda_context import LambdaContext
 from infra.local.ports import any_free_port
 from infra.local.proxy_events import (
     BadLambdaResponse,
@@ -247,8 +261,6 @@ def test_malformed_function_response_is_a_502():
 
 
 def test_invoker_calls_the_named_modules_chalice_app_with_a_lambda_context(monkeypatch):
-    # A throwaway app: a chalice Blueprint can join only one app per process, so the real
-    # functions/*_api.py modules are exercised by the integration suite, in their own process.
     app = Chalice(app_name="invoker-check")
 
     @app.route("/health")
@@ -265,6 +277,20 @@ def test_invoker_calls_the_named_modules_chalice_app_with_a_lambda_context(monke
     assert result["statusCode"] == 200
     body = json.loads(result["body"])
     assert body["ok"] is True and body["function"] == "SystemApiFunction" and body["left"] > 0
+
+
+@pytest.mark.parametrize("family", sorted(API_FUNCTIONS))
+def test_another_instance_of_a_real_function_is_an_app_of_its_own_that_answers(family):
+    module_name = API_FUNCTIONS[family]["module"]
+    first = importlib.import_module(module_name).app
+
+    second = new_function_instance(module_name).app
+
+    assert second is not first
+    assert {route for route in second.routes} == {route for route in first.routes}
+    path = next(iter(second.routes))
+    event = build_proxy_event(request("OPTIONS", path), PathMatch(path, {}, {"OPTIONS": family}), "req-preflight")
+    assert second(event, LambdaContext(function_name=family))["statusCode"] == 204
 
 
 # --- the HTTP server, over loopback ------------------------------------------------------------
@@ -365,3 +391,261 @@ def test_server_answers_404_for_unknown_routes_and_survives(server):
 
     assert first.status == 404
     assert connection.getresponse().status == 201
+
+
+def test_server_logs_nothing_of_its_own_at_info_for_a_served_request(server, caplog):
+    # The app logs each request once, with its correlation id; a second gateway line would double it.
+    caplog.set_level(logging.INFO, logger="infra.local.gateway")
+    connection = connect(server)
+    connection.request("GET", "/health")
+    connection.getresponse().read()
+
+    assert [record for record in caplog.records if record.name == "infra.local.gateway"] == []
+
+
+# --- http.server's own refusals stay in the error envelope -------------------------------------
+
+
+def raw_exchange(server, data: bytes) -> tuple[int, dict, bytes]:
+    """Send raw bytes, read the whole answer (the server closes after a refusal)."""
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in header_lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    "data, status, code",
+    [
+        (
+            b"GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + b"a" * 70_000 + b"\r\n\r\n",
+            431,
+            "headers_too_large",
+        ),
+        (
+            b"GET /health HTTP/1.1\r\n" + b"".join(b"X-Many-%d: 1\r\n" % n for n in range(120)) + b"\r\n",
+            431,
+            "headers_too_large",
+        ),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+        (b"GARBAGE\r\n\r\n", 400, "bad_request"),
+        (b"GET /health HTTP/9.9\r\n\r\n", 505, "http_version_not_supported"),
+    ],
+    ids=["64KiB-authorization", "too-many-headers", "64KiB-request-line", "malformed-request-line", "http-9.9"],
+)
+def test_requests_http_server_refuses_are_answered_in_the_json_error_envelope(server, data, status, code):
+    answered_status, headers, body = raw_exchange(server, data)
+
+    assert answered_status == status
+    assert headers["content-type"] == "application/json"
+    envelope = json.loads(body)
+    assert envelope["code"] == code and envelope["error"] and envelope["details"] == {}
+    assert server.invoker.calls == []
+
+
+# --- concurrency: every request its own function instance, as on Lambda -------------------------
+
+ECHO_FUNCTION = """
+import deskflow_echo_sync as sync
+from chalice import Blueprint, Chalice
+
+echo = Blueprint(__name__)
+
+
+@echo.route("/echo/{item}", methods=["GET", "POST"], content_types=["*/*"])
+def handle(item):
+    sync.all_in_flight.wait()  # every request is inside a handler before any reads its request
+    current = echo.current_request
+    return {
+        "item": current.uri_params["item"],
+        "method": current.method,
+        "query": current.query_params,
+        "probe": current.headers.get("x-probe"),
+        "body": current.raw_body.decode(),
+    }
+
+
+app = Chalice(app_name="echo")
+app.register_blueprint(echo)
+"""
+SIMULTANEOUS_CLIENTS = 64
+
+
+@pytest.fixture
+def echo_server(tmp_path, monkeypatch):
+    (tmp_path / "deskflow_echo_function.py").write_text(ECHO_FUNCTION)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    barrier = threading.Barrier(SIMULTANEOUS_CLIENTS, timeout=60)
+    monkeypatch.setitem(sys.modules, "deskflow_echo_sync", types.SimpleNamespace(all_in_flight=barrier))
+    monkeypatch.delitem(sys.modules, "deskflow_echo_function", raising=False)
+    routes = [RouteSpec("echo", "/echo/{item}", "GET"), RouteSpec("echo", "/echo/{item}", "POST")]
+    invoker = FunctionInvoker({"echo": {"module": "deskflow_echo_function", "logical_id": "EchoFunction"}})
+    api = LocalApiServer(0, ApiGateway(RouteTable(routes), invoker))
+    api.serve_in_background()
+    yield api, invoker, barrier
+    barrier.abort()
+    api.stop(deadline_seconds=5)
+    sys.modules.pop("deskflow_echo_function", None)
+
+
+def echo_request(api, number: int) -> tuple[int, dict]:
+    """Requests of different shapes: GET with a query, POST with a body; each with its own path and header."""
+    connection = connect(api)
+    headers = {"x-probe": f"probe-{number}"}
+    if number % 2:
+        connection.request("GET", f"/echo/item-{number}?n={number}", headers=headers)
+    else:
+        connection.request("POST", f"/echo/item-{number}", body=json.dumps({"n": number}), headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, json.loads(body)
+
+
+def test_simultaneous_requests_are_served_at_once_each_seeing_only_its_own_request(echo_server):
+    api, invoker, _ = echo_server
+
+    with ThreadPoolExecutor(max_workers=SIMULTANEOUS_CLIENTS) as clients:
+        answers = list(clients.map(lambda number: echo_request(api, number), range(SIMULTANEOUS_CLIENTS)))
+
+    for number, (status, body) in enumerate(answers):
+        assert status == 200, body
+        assert body["item"] == f"item-{number}"
+        assert body["probe"] == f"probe-{number}"
+        if number % 2:
+            assert (body["method"], body["query"], body["body"]) == ("GET", {"n": str(number)}, "")
+        else:
+            assert (body["method"], body["query"], json.loads(body["body"])) == ("POST", None, {"n": number})
+    assert invoker.instances("echo") == SIMULTANEOUS_CLIENTS
+
+
+# --- stopping: refuse, close idle connections, finish what is in flight -------------------------
+
+
+class GatedInvoker:
+    """``/slow`` waits inside the function until released; anything else answers at once."""
+
+    def __init__(self):
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def invoke(self, family, event):
+        if event["path"] == "/slow":
+            self.entered.set()
+            self.release.wait(timeout=60)
+        return {"statusCode": 200, "headers": {}, "body": json.dumps({"path": event["path"]})}
+
+
+@pytest.fixture
+def gated_server():
+    invoker = GatedInvoker()
+    routes = [RouteSpec("system", "/slow", "GET"), RouteSpec("system", "/health", "GET")]
+    api = LocalApiServer(0, ApiGateway(RouteTable(routes), invoker))
+    api.serve_in_background()
+    yield api, invoker
+    invoker.release.set()
+    api.stop(deadline_seconds=5)
+
+
+def get(api, path: str, connection=None) -> tuple[int, bytes]:
+    connection = connection or connect(api)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def refuses_connections(api) -> bool:
+    port = int(api.url.rsplit(":", 1)[1])
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    except ConnectionResetError:  # queued just as the listener closed: not answered, but not refused yet
+        return False
+    return False
+
+
+def wait_until(condition, deadline_seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + deadline_seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {deadline_seconds}s")
+        time.sleep(0.01)
+
+
+def peer_closed(connection: http.client.HTTPConnection) -> bool:
+    connection.sock.settimeout(5)
+    try:
+        return connection.sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_stop_refuses_new_connections_at_once_and_returns_after_the_request_in_flight_is_answered(gated_server):
+    api, invoker = gated_server
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        in_flight = pool.submit(get, api, "/slow")
+        assert invoker.entered.wait(10)
+        stopping = pool.submit(api.stop)
+
+        wait_until(lambda: refuses_connections(api))
+        assert not stopping.done()  # still waiting for the request in flight
+        invoker.release.set()
+
+        stopping.result(timeout=10)
+        status, body = in_flight.result(timeout=10)
+    assert (status, json.loads(body)) == (200, {"path": "/slow"})
+
+
+def test_stop_closes_idle_keep_alive_connections(gated_server):
+    api, _ = gated_server
+    connection = connect(api)
+    assert get(api, "/health", connection)[0] == 200
+
+    api.stop()
+
+    assert peer_closed(connection)
+
+
+def test_a_request_on_a_kept_alive_connection_after_stop_began_gets_no_answer(gated_server):
+    api, invoker = gated_server
+    kept_alive = connect(api)
+    assert get(api, "/health", kept_alive)[0] == 200
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        in_flight = pool.submit(get, api, "/slow")
+        assert invoker.entered.wait(10)
+        stopping = pool.submit(api.stop)
+        wait_until(lambda: refuses_connections(api))
+
+        with pytest.raises(ConnectionError):
+            get(api, "/health", kept_alive)
+
+        invoker.release.set()
+        stopping.result(timeout=10)
+        assert in_flight.result(timeout=10)[0] == 200
+
+
+def test_stop_gives_up_on_a_request_still_running_at_its_deadline_and_says_so(gated_server, caplog):
+    api, invoker = gated_server
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(get, api, "/slow")
+        assert invoker.entered.wait(10)
+
+        api.stop(deadline_seconds=0.1)
+
+        assert "1 request(s) still running" in caplog.text
+        invoker.release.set()
+
+
+def test_stopping_a_server_that_never_served_returns():
+    api = LocalApiServer(0, ApiGateway(RouteTable(ROUTES), RecordingInvoker()))
+
+    api.stop()
+
+    assert refuses_connections(api)

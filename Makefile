@@ -35,7 +35,7 @@ reset:
 	rm -rf "$${DESKFLOW_STATE_DIR:-.deskflow}"
 
 ## make test: lint, infrastructure checks and the whole pytest suite
-test: $(STAMP) lint
+test: $(STAMP) $(DYNAMODB_LOCAL_STAMP) lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
 ## make infra-check: cfn-lint, SAM transform, route parity, bootstrap, statelint
@@ -43,10 +43,10 @@ infra-check: $(STAMP)
 	$(PY) -m pytest tests/infra
 
 ## make integration / make contract: the real local stack over HTTP; schemathesis against it
-integration: $(STAMP)
+integration: $(STAMP) $(DYNAMODB_LOCAL_STAMP)
 	$(PY) -m pytest -m integration
 
-contract: $(STAMP)
+contract: $(STAMP) $(DYNAMODB_LOCAL_STAMP)
 	$(PY) -m pytest -m contract
 
 lint: $(STAMP)

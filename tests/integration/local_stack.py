@@ -27,6 +27,7 @@ DEMO_PASSWORD = "deskflow-demo"
 HEALTH_TIMEOUT_SECONDS = 120  # a cold JVM, bootstrap and seeding on a loaded 2-core machine
 DEMO_WORKSPACE = "demo"
 STOP_TIMEOUT_SECONDS = 20
+PORT_ATTEMPTS = 3
 # Point the suite at LocalStack (or another endpoint) instead of the embedded moto server.
 EXTERNAL_ENDPOINT = os.environ.get("DESKFLOW_INTEGRATION_ENDPOINT_URL")
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
@@ -57,6 +58,17 @@ def call(method: str, url: str, body=None, headers: dict | None = None, timeout:
             return Reply(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
         return Reply(error.code, error.headers, error.read())
+
+
+def _distinct_free_ports(count: int) -> list[int]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(any_free_port())
+    return list(ports)
+
+
+def _port_taken(log_tail: str) -> bool:
+    return "in use" in log_tail.lower()
 
 
 def as_member(token: str, workspace: str = DEMO_WORKSPACE) -> dict:
@@ -106,18 +118,27 @@ class LocalStackProcess:
         return env
 
     def start(self) -> None:
-        self.api_port, self.emulator_port, self.dynamodb_port = any_free_port(), any_free_port(), any_free_port()
-        started = time.monotonic()
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "infra.local.run"],
-                cwd=REPO_ROOT,
-                env=self.environment(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self._wait_healthy()
-        self.startup_seconds.append(time.monotonic() - started)
+        """Start on free ports; pick others when one was taken between choosing and binding it (other
+        programs on a busy machine open ports all the time)."""
+        for attempt in range(PORT_ATTEMPTS):
+            self.api_port, self.emulator_port, self.dynamodb_port = _distinct_free_ports(3)
+            started = time.monotonic()
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "infra.local.run"],
+                    cwd=REPO_ROOT,
+                    env=self.environment(),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            try:
+                self._wait_healthy()
+            except AssertionError:
+                if attempt + 1 < PORT_ATTEMPTS and self.process.poll() is not None and _port_taken(self.log_tail(10)):
+                    continue
+                raise
+            self.startup_seconds.append(time.monotonic() - started)
+            return
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS

@@ -75,9 +75,9 @@ class LocalStack:
     @property
     def tables_in_moto(self) -> bool:
         """The tables live in moto's memory (no Java): only snapshots keep them."""
-        return bool(self.emulator and self.emulator.embedded and not self.config.external_dynamodb_endpoint_url) and (
-            self.dynamodb is None
-        )
+        if self.emulator is None or not self.emulator.embedded:
+            return False
+        return self.dynamodb is None and not self.config.external_dynamodb_endpoint_url
 
     def start(self) -> None:
         from infra.bootstrap import bootstrap

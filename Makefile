@@ -65,7 +65,7 @@ template: $(STAMP)
 	$(PY) -m infra.template > template.yaml
 
 ## make bench: DynamoDB round trips per request, list-page reads vs table size, cold imports
-bench: $(STAMP)
+bench: $(STAMP) $(DYNAMODB_LOCAL_STAMP)
 	$(PY) -m bench.run
 
 clean:

@@ -76,7 +76,7 @@ def find_java(environ=None) -> JavaRuntime | None:
 
 def java_major_version(java: str) -> int | None:
     try:
-        result = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=20)
+        result = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return parse_java_version(result.stderr + result.stdout)

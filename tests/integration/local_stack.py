@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from infra.local.dynamodb_local import find_distribution, find_java
@@ -33,6 +34,7 @@ EXTERNAL_ENDPOINT = os.environ.get("DESKFLOW_INTEGRATION_ENDPOINT_URL")
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
 
 
+@cache
 def tables_in_dynamodb_local() -> bool:
     """What ``make run`` will choose here: DynamoDB Local unless an endpoint is given or Java is missing."""
     return not EXTERNAL_ENDPOINT and find_java() is not None and find_distribution() is not None

@@ -35,13 +35,14 @@ SHARED_DB_FILE = "shared-local-instance.db"  # where -sharedDb keeps every table
 # start on a busy laptop (10 → 6 s measured), which matters more here than peak throughput.
 JVM_OPTIONS = ("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
 
-# Prints the JVM's pid, then: the pipe from make run closes → stop the JVM; the JVM exits → exit too.
+# Prints the JVM's pid, then: the pipe from make run closes → stop the JVM (SIGKILL if it takes 10 s);
+# the JVM exits → exit too (ending the reader, so it never signals a pid the system may have reused).
 WATCHDOG_SCRIPT = """
 log=$1; shift
 exec 3<&0
 "$@" >>"$log" 2>&1 </dev/null 3<&- & jvm=$!
 echo $jvm
-{ read _ignored <&3; kill $jvm 2>/dev/null; } & reader=$!
+{ read _ignored <&3; kill $jvm 2>/dev/null; sleep 10; kill -9 $jvm 2>/dev/null; } & reader=$!
 wait $jvm; status=$?
 kill $reader 2>/dev/null
 exit $status

@@ -85,7 +85,7 @@ class LocalStack:
         from infra.local.gateway import open_local_api
 
         self._lock_state_dir()
-        # Bind the API port first, so a taken port fails before anything else starts.
+        self._launch_dynamodb_local()  # the JVM warms up while the API and moto load
         self.api = open_local_api(self.config.api_port)
         self._start_emulators()
         bootstrap()
@@ -119,23 +119,28 @@ class LocalStack:
             ) from None
         self._state_lock = handle  # held until this process ends, however it ends
 
-    def _start_emulators(self) -> None:
-        """DynamoDB Local's JVM warms up while moto's server starts; the process is pointed at both."""
+    def _launch_dynamodb_local(self) -> None:
+        """Start DynamoDB Local's JVM unless the user gave an endpoint; without Java, say what moto costs."""
         from infra.local.dynamodb_local import find_distribution, find_java, holds_tables, launch_dynamodb_local
-        from infra.local.emulator import point_dynamodb_at, start_emulator
 
         config = self.config
-        if not (config.external_endpoint_url or config.external_dynamodb_endpoint_url):
-            java, distribution = find_java(), find_distribution()
-            if java is None:
-                print(f"WARNING: {moto_dynamodb_warning('No Java 17 or newer found')}", file=sys.stderr, flush=True)
-            elif distribution is None:
-                reason = "DynamoDB Local is not installed (`make run` installs it)"
-                print(f"WARNING: {moto_dynamodb_warning(reason)}", file=sys.stderr, flush=True)
-            else:
-                self.dynamodb_was_empty = not holds_tables(config.dynamodb_dir)
-                self.dynamodb = launch_dynamodb_local(config.dynamodb_dir, config.dynamodb_port, java, distribution)
-        self.emulator = start_emulator(config.emulator_port, config.external_endpoint_url)
+        if config.external_endpoint_url or config.external_dynamodb_endpoint_url:
+            return
+        java, distribution = find_java(), find_distribution()
+        if java is None:
+            print(f"WARNING: {moto_dynamodb_warning('No Java 17 or newer found')}", file=sys.stderr, flush=True)
+        elif distribution is None:
+            reason = "DynamoDB Local is not installed (`make run` installs it)"
+            print(f"WARNING: {moto_dynamodb_warning(reason)}", file=sys.stderr, flush=True)
+        else:
+            self.dynamodb_was_empty = not holds_tables(config.dynamodb_dir)
+            self.dynamodb = launch_dynamodb_local(config.dynamodb_dir, config.dynamodb_port, java, distribution)
+
+    def _start_emulators(self) -> None:
+        """moto's server (or the user's endpoint), then wait for DynamoDB Local and point DynamoDB at it."""
+        from infra.local.emulator import point_dynamodb_at, start_emulator
+
+        self.emulator = start_emulator(self.config.emulator_port, self.config.external_endpoint_url)
         if self.dynamodb is not None:
             try:
                 self.dynamodb.wait_until_ready()

@@ -12,7 +12,7 @@ from infra.local.dynamodb_local import parse_java_version, start_dynamodb_local
 from tests.integration.local_stack import REPO_ROOT, tables_in_dynamodb_local
 
 needs_dynamodb_local = pytest.mark.skipif(not tables_in_dynamodb_local(), reason="needs Java 17+ (or uses LocalStack)")
-EXIT_DEADLINE_SECONDS = 20
+EXIT_DEADLINE_SECONDS = 60
 ITEM = {"pk": {"S": "WS#demo"}, "sk": {"S": "TICKET#1"}, "title": {"S": "kept on disk"}}
 
 

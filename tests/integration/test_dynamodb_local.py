@@ -9,7 +9,14 @@ import time
 import pytest
 
 from infra.local.dynamodb_local import parse_java_version, start_dynamodb_local
-from tests.integration.local_stack import REPO_ROOT, tables_in_dynamodb_local
+from tests.integration.local_stack import (
+    EXTERNAL_ENDPOINT,
+    REPO_ROOT,
+    LocalStackProcess,
+    as_member,
+    call,
+    tables_in_dynamodb_local,
+)
 
 needs_dynamodb_local = pytest.mark.skipif(not tables_in_dynamodb_local(), reason="needs Java 17+ (or uses LocalStack)")
 EXIT_DEADLINE_SECONDS = 60
@@ -99,3 +106,38 @@ def test_the_jvm_ends_when_its_parent_is_killed_with_sigkill(tmp_path):
     parent.wait(10)
 
     assert wait_until_gone(jvm_pid), f"DynamoDB Local (pid {jvm_pid}) outlived its killed parent"
+
+
+class StackWithoutJava(LocalStackProcess):
+    """``make run`` on a machine where no Java can be found."""
+
+    def environment(self) -> dict:
+        env = super().environment()
+        env.pop("JAVA_HOME", None)
+        empty_bin = self.state_dir.parent / "bin-without-java"
+        empty_bin.mkdir(exist_ok=True)
+        env["PATH"] = str(empty_bin)
+        return env
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(bool(EXTERNAL_ENDPOINT), reason="with an endpoint given, make run starts no DynamoDB at all")
+def test_without_java_make_run_keeps_the_tables_in_moto_and_says_what_that_costs(tmp_path):
+    stack = StackWithoutJava(state_dir=tmp_path / "state", log_path=tmp_path / "stack.log")
+    stack.start()
+    try:
+        token = stack.login()
+        reply = call(
+            "POST",
+            f"{stack.api_url}/api/v1/tickets",
+            {"title": "Filed without Java", "description": "tables in moto", "priority": "low"},
+            headers=as_member(token),
+        )
+        log = stack.log_path.read_text()
+    finally:
+        stack.stop()
+
+    assert reply.status == 201, reply.body
+    warnings = [line for line in log.splitlines() if "No Java 17 or newer found" in line]
+    assert len(warnings) == 1
+    assert "in memory" in warnings[0] and "kill -9 loses" in warnings[0] and "slow down" in warnings[0]

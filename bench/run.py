@@ -4,8 +4,10 @@
 2. items read for one list page with 1,000 and 20,000 tickets in the workspace (``bench.list_reads``)
 3. cold import time of every ``functions/`` module (``bench.cold_imports``)
 4. write units of create, patch, status change and comment, item by item (``bench.write_units``)
+5. ``make run`` on DynamoDB Local over HTTP: latency at 200 and 20,000 tickets, memory, ready time
+   (``bench.local_stack``)
 
-Everything AWS is in-process moto (``mock_aws``); nothing leaves the machine. Exits 0 whatever
+Sections 1-4 use in-process moto (``mock_aws``); nothing leaves the machine. Exits 0 whatever
 the figures are: they are for reading, and the tables mark where a target is missed.
 """
 
@@ -36,9 +38,13 @@ def main() -> int:
 
     with _section("write units per ticket operation"):
         write_unit_costs = write_units.run_against_moto()
+    local_stack = _measure_local_stack()
     elapsed = round(time.perf_counter() - started, 1)
     _print_report(round_trips, shape_problems, list_reads, seed_timings, cold_imports, elapsed)
     print(write_units.render(write_unit_costs))
+    from bench.local_stack import print_figures
+
+    print_figures(local_stack)
     print(f"Load average at start: {load_at_start:.1f} on {os.cpu_count()} CPUs (timings are wall-clock)")
     from bench.report import write_results
 
@@ -52,6 +58,7 @@ def main() -> int:
             "seed_shape_differences": shape_problems,
             "cold_imports": cold_imports,
             "write_units": write_units.as_results(write_unit_costs),
+            "local_stack": local_stack,
         },
     )
     print(f"Figures written to {RESULTS_FILE}")
@@ -88,6 +95,13 @@ def _measure_cold_imports():
 
     with _section("cold imports of functions/ modules"):
         return measure_cold_imports()
+
+
+def _measure_local_stack():
+    from bench.local_stack import measure_local_stack
+
+    with _section("make run on DynamoDB Local (three starts, 20,000 tickets seeded)"):
+        return measure_local_stack()
 
 
 SECTION_SECONDS: dict[str, float] = {}

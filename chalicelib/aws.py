@@ -1,7 +1,7 @@
 """AWS clients, created lazily and once, pointed at the configured endpoint.
 
-``AWS_ENDPOINT_URL`` (via settings) sends every client to moto or LocalStack; unset, boto3 also
-honours ``AWS_ENDPOINT_URL_<SERVICE>`` on its own.
+Each client goes where settings say for its service: ``AWS_ENDPOINT_URL_<SERVICE>`` (DynamoDB Local
+for tables, say) wins over ``AWS_ENDPOINT_URL`` (moto or LocalStack for everything else).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def client(service: str):
         return _session().client(
             service,
             region_name=settings.region,
-            endpoint_url=settings.endpoint_url,
+            endpoint_url=settings.endpoint_for(service),
             config=_DYNAMODB_CONFIG if service == "dynamodb" else _CLIENT_CONFIG,
         )
 

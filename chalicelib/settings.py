@@ -32,11 +32,27 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
+# boto3 names a service's endpoint variable after its service id, which differs from the client name for some.
+_ENDPOINT_SUFFIXES = {"stepfunctions": "sfn", "events": "eventbridge"}
+_ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
+
+
+def _service_endpoints(env) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        sorted(
+            (name[len(_ENDPOINT_PREFIX) :].upper(), value.strip())
+            for name, value in env.items()
+            if name.startswith(_ENDPOINT_PREFIX) and value.strip()
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str = "local"
     region: str = "us-east-1"
-    endpoint_url: str | None = None
+    endpoint_url: str | None = None  # AWS_ENDPOINT_URL: every service, unless overridden below
+    service_endpoint_urls: tuple[tuple[str, str], ...] = ()  # (env suffix, url) from AWS_ENDPOINT_URL_<SERVICE>
     table_prefix: str = "deskflow-local"
     auth_mode: str = "local"
     jwt_secret: str | None = None
@@ -59,6 +75,12 @@ class Settings:
     bucket_name: str | None = None
     log_level: str = "INFO"
     log_format: str = "json"  # json | console (readable lines for make run)
+
+    def endpoint_for(self, service: str) -> str | None:
+        """Where the client of ``service`` (a boto3 name: ``dynamodb``, ``stepfunctions``…) should send its
+        calls: ``AWS_ENDPOINT_URL_<SERVICE>`` wins over ``AWS_ENDPOINT_URL``; None means AWS itself."""
+        suffix = _ENDPOINT_SUFFIXES.get(service, service).upper()
+        return dict(self.service_endpoint_urls).get(suffix, self.endpoint_url)
 
     def table_name(self, short_name: str) -> str:
         return f"{self.table_prefix}-{short_name}"
@@ -85,6 +107,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         stage=env.get("DESKFLOW_STAGE", "local"),
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        service_endpoint_urls=_service_endpoints(env),
         table_prefix=env.get("DESKFLOW_TABLE_PREFIX", "deskflow-local"),
         auth_mode=auth_mode,
         jwt_secret=env.get("JWT_SECRET") or None,

@@ -72,6 +72,11 @@ def build_query(actor: Principal, params: dict) -> TicketQuery:
                 filters[bound] = format_time(parse_time(params[bound]))
             except ValueError:
                 raise ValidationError(f"{bound} is invalid", details={bound: "must be an RFC 3339 timestamp"}) from None
+    if filters.get("created_from", "") > filters.get("created_to", "\uffff"):
+        # DynamoDB refuses a BETWEEN whose bounds are reversed (moto did not): say so as a 400.
+        raise ValidationError(
+            "created_to is before created_from", details={"created_to": "must not be before created_from"}
+        )
     if not rules.sees_whole_workspace(actor):
         filters["requester"] = actor.user_id
     return TicketQuery(filters=filters, sort=params.get("sort") or "created_at", order=params.get("order") or "desc")

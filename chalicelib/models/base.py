@@ -1,6 +1,7 @@
 """PynamoDB plumbing: models find their table name, region and endpoint in settings when first
-used (never at import), and every model and transaction talks through the one DynamoDB client
-of ``chalicelib.aws`` (PynamoDB would otherwise build a botocore session per model class)."""
+used (never at import; the endpoint is DynamoDB's own: ``AWS_ENDPOINT_URL_DYNAMODB`` first), and
+every model and transaction talks through the one DynamoDB client of ``chalicelib.aws`` (PynamoDB
+would otherwise build a botocore session per model class)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ class DeskflowModel(Model):
     def _get_connection(cls):
         settings = get_settings()
         table_name = settings.table_name(cls.Meta.short_table)
-        if cls.Meta.table_name != table_name or cls.Meta.host != settings.endpoint_url:
+        host = settings.endpoint_for("dynamodb")
+        if cls.Meta.table_name != table_name or cls.Meta.host != host:
             cls.Meta.table_name = table_name
-            cls.Meta.host = settings.endpoint_url
+            cls.Meta.host = host
             cls.Meta.region = settings.region
             cls._connection = None
         table_connection = super()._get_connection()
@@ -43,7 +45,7 @@ def _share_client(pynamodb_connection: Connection) -> Connection:
 
 def connection() -> Connection:
     settings = get_settings()
-    return _share_client(Connection(region=settings.region, host=settings.endpoint_url))
+    return _share_client(Connection(region=settings.region, host=settings.endpoint_for("dynamodb")))
 
 
 def transaction() -> TransactWrite:

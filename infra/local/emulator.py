@@ -1,7 +1,9 @@
 """Where the AWS APIs come from on a laptop: ``AWS_ENDPOINT_URL`` if the user set one (LocalStack, AWS),
-else an embedded moto server on 127.0.0.1 with Step Functions execution switched on.
+else an embedded moto server on 127.0.0.1 with Step Functions execution switched on: SQS, S3,
+EventBridge and Step Functions (and DynamoDB only where DynamoDB Local cannot run, see ``run.py``).
 
-Either way, this process's settings and AWS clients are pointed at the endpoint afterwards.
+Either way, this process's settings and AWS clients are pointed at the endpoint afterwards;
+``point_dynamodb_at`` then sends DynamoDB alone to DynamoDB Local.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from infra.local.ports import LOOPBACK, PortInUse, any_free_port, is_free
 DEFAULT_PORT = 5000
 START_TIMEOUT_SECONDS = 15.0
 DUMMY_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "deskflow-local",
+    "AWS_ACCESS_KEY_ID": "deskflowlocal",  # DynamoDB Local accepts letters and digits only
     "AWS_SECRET_ACCESS_KEY": "deskflow-local",
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -120,6 +122,16 @@ def _credentials_available() -> bool:
 def _set_dummy_credentials() -> None:
     for name, value in DUMMY_CREDENTIALS.items():
         os.environ.setdefault(name, value)
+
+
+def point_dynamodb_at(endpoint_url: str) -> None:
+    """Send this process's DynamoDB calls (boto3 and PynamoDB) to ``endpoint_url``, the rest stays put."""
+    from chalicelib.aws import reset_clients
+    from chalicelib.settings import reset_settings
+
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint_url
+    reset_settings()
+    reset_clients()
 
 
 def _point_process_at(endpoint_url: str) -> None:

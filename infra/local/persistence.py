@@ -1,7 +1,15 @@
-"""Keeps the embedded emulator's data across restarts: the emulator keeps nothing on disk, so every
-Deskflow table and the files bucket are written to ``<state dir>/state.json`` and read back on start.
+"""Keeps what moto's server holds across restarts: moto keeps nothing on disk, so its data is written to
+``<state dir>/state.json`` (periodically and on a clean stop) and read back on start.
 
-Queued SQS messages and Step Functions executions are not kept.
+What still needs it:
+- the files bucket (S3 lives in moto): a clean stop keeps every object; a ``kill -9`` or a crash loses
+  the objects written since the last periodic snapshot (``DESKFLOW_SNAPSHOT_SECONDS``, 60 s by default).
+  No API route writes S3 yet; attachments and exports will, and will need more than this.
+- the tables, only when DynamoDB itself is moto (no Java found): the same window of loss applies to
+  every table then. With DynamoDB Local the tables are durable on their own and are left out.
+
+Queued SQS messages and Step Functions executions are not kept: events dispatched but never consumed
+are delivered again from the outbox at start.
 """
 
 from __future__ import annotations
@@ -26,15 +34,17 @@ BATCH_WRITE_ATTEMPTS = 8
 logger = logging.getLogger(__name__)
 
 
-def snapshot() -> dict:
-    """Every item of every Deskflow table and every object of the files bucket, JSON-ready."""
+def snapshot(include_tables: bool = True) -> dict:
+    """Every object of the files bucket and, if asked, every item of every Deskflow table, JSON-ready."""
     settings = get_settings()
-    return {
+    state = {
         "format": FORMAT_VERSION,
         "table_prefix": settings.table_prefix,
-        "tables": {short_name: _table_items(settings.table_name(short_name)) for short_name in TABLES},
         "bucket": {"name": settings.files_bucket, "objects": _bucket_objects(settings.files_bucket)},
     }
+    if include_tables:
+        state["tables"] = {short_name: _table_items(settings.table_name(short_name)) for short_name in TABLES}
+    return state
 
 
 def _table_items(table_name: str) -> list[dict]:
@@ -62,11 +72,11 @@ def _bucket_objects(bucket: str) -> list[dict]:
     return objects
 
 
-def restore(state: dict) -> dict[str, int]:
-    """Write a snapshot back (tables first, then objects); returns how many items/objects per target."""
+def restore(state: dict, include_tables: bool = True) -> dict[str, int]:
+    """Write a snapshot back (tables first, if asked, then objects); returns how many items/objects per target."""
     settings = get_settings()
     counts: dict[str, int] = {}
-    for short_name, items in state.get("tables", {}).items():
+    for short_name, items in (state.get("tables", {}) if include_tables else {}).items():
         if short_name not in TABLES:
             logger.warning("snapshot holds table %r, which infra/tables.py no longer defines; skipped", short_name)
             continue
@@ -135,10 +145,10 @@ def _decode_item(item: dict) -> dict:
     return {name: _decode_value(value) for name, value in item.items()}
 
 
-def save_state(path: Path) -> int:
+def save_state(path: Path, include_tables: bool = True) -> int:
     """Snapshot to ``path`` atomically (temp file in the same folder, then rename); returns its size."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(snapshot(), separators=(",", ":")).encode()
+    data = json.dumps(snapshot(include_tables), separators=(",", ":")).encode()
     handle, temp_name = tempfile.mkstemp(prefix=".state-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as temp:
@@ -152,21 +162,24 @@ def save_state(path: Path) -> int:
     return len(data)
 
 
-def load_state(path: Path) -> dict[str, int] | None:
-    """Restore ``path`` if it exists; None when there is nothing to restore."""
+def load_state(path: Path, include_tables: bool = True) -> dict[str, int] | None:
+    """Restore ``path`` if it exists; None when there is nothing to restore. ``include_tables=False``
+    restores the bucket only (the tables are already in DynamoDB Local)."""
     if not path.exists():
         return None
     state = json.loads(path.read_text())
     if state.get("format") != FORMAT_VERSION:
         raise RuntimeError(f"{path} has snapshot format {state.get('format')!r}; expected {FORMAT_VERSION}")
-    return restore(state)
+    return restore(state, include_tables)
 
 
 class PeriodicSnapshots:
-    """Saves the state every ``interval`` seconds from a thread; ``stop()`` saves once more."""
+    """Saves the state every ``interval`` seconds from a thread; ``stop()`` saves once more (call it after
+    the API and the event runtime have stopped, so the last snapshot holds every acknowledged write)."""
 
-    def __init__(self, path: Path, interval: float):
+    def __init__(self, path: Path, interval: float, include_tables: bool = True):
         self._path = path
+        self._include_tables = include_tables
         self._interval = interval
         self._stop = threading.Event()
         self._lock = threading.Lock()  # the final save and a periodic one must not interleave
@@ -186,7 +199,7 @@ class PeriodicSnapshots:
     def save(self) -> int:
         with self._lock:
             started = time.monotonic()
-            size = save_state(self._path)
+            size = save_state(self._path, self._include_tables)
             logger.info("saved %s (%d bytes, %.0f ms)", self._path, size, (time.monotonic() - started) * 1000)
             return size
 

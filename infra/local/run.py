@@ -1,13 +1,16 @@
 """``make run``: the whole Deskflow stack on a laptop.
 
-Emulator (embedded moto, or $AWS_ENDPOINT_URL) → bootstrap → restore the saved state → demo data →
-API on http://127.0.0.1:$PORT → event runtime → periodic snapshots. Ctrl-C stops it all and saves.
+DynamoDB Local for the tables (durable on disk) and moto's server for SQS, S3, EventBridge and Step
+Functions, or $AWS_ENDPOINT_URL for everything → bootstrap → restore the bucket snapshot → demo data →
+API on http://127.0.0.1:$PORT → event runtime → periodic snapshots of what lives in moto.
+Ctrl-C stops it in that order: the API finishes its in-flight requests first, the emulators go last.
 
     python -m infra.local.run
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import signal
@@ -15,14 +18,15 @@ import sys
 import threading
 import time
 import traceback
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.local.config import LocalConfig, LocalConfigError, load_local_config
+from infra.local.config import LocalConfig, LocalConfigError, load_local_config, signing_secret
+from infra.local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError
 from infra.local.emulator import Emulator, EmulatorError
 from infra.local.ports import PortInUse
 
-LOCAL_JWT_SECRET = "deskflow-local-development-only-jwt-secret"  # ≥ 32 bytes; never used outside a laptop
 LOCAL_DEFAULTS = {
     "AUTH_MODE": "local",
     "POWERTOOLS_SERVICE_NAME": "deskflow",
@@ -37,42 +41,60 @@ class StartupError(RuntimeError):
     """The stack cannot start; the message says why and what to do."""
 
 
-def apply_local_defaults(environ=None) -> list[str]:
-    """Fill in what a laptop needs and a deployment must set itself; returns warnings to print."""
+def apply_local_defaults(secret_file: Path, environ=None) -> None:
+    """Fill in what a laptop needs and a deployment must set itself. The JWT secret is the state
+    folder's own (``secret_file``), unless JWT_SECRET is set."""
     env = os.environ if environ is None else environ
     for name, value in LOCAL_DEFAULTS.items():
         env.setdefault(name, value)
-    warnings = []
     if env["AUTH_MODE"].strip().lower() == "local" and not env.get("JWT_SECRET"):
-        env["JWT_SECRET"] = LOCAL_JWT_SECRET
-        warnings.append("JWT_SECRET is not set: using a fixed development secret (local use only, never deploy it)")
-    return warnings
+        env["JWT_SECRET"] = signing_secret(secret_file)
+
+
+def moto_dynamodb_warning(reason: str) -> str:
+    return (
+        f"{reason}: the tables run in moto instead of DynamoDB Local. They live in memory, saved every "
+        "DESKFLOW_SNAPSHOT_SECONDS (60 s) and on Ctrl-C, so a crash or kill -9 loses the writes since the last "
+        "save, and requests slow down past a few hundred tickets. Install Java 17+ (openjdk-17-jre-headless) "
+        "and run `make dynamodb-local` for durable, fast tables."
+    )
 
 
 class LocalStack:
     def __init__(self, config: LocalConfig):
         self.config = config
-        self.emulator: Emulator | None = None
+        self.emulator: Emulator | None = None  # moto's server, or the user's AWS_ENDPOINT_URL
+        self.dynamodb: DynamoDBLocal | None = None  # None: tables in moto, or at the user's endpoint
+        self.dynamodb_was_empty = False  # DynamoDB Local started on a folder without tables
         self.api = None
         self.events = None
         self.snapshots = None
         self.seed_report = None
         self.restored: dict[str, int] | None = None
         self.reloading = False
+        self._state_lock = None
+
+    @property
+    def tables_in_moto(self) -> bool:
+        """The tables live in moto's memory (no Java): only snapshots keep them."""
+        if self.emulator is None or not self.emulator.embedded:
+            return False
+        return self.dynamodb is None and not self.config.external_dynamodb_endpoint_url
 
     def start(self) -> None:
         from infra.bootstrap import bootstrap
-        from infra.local.emulator import start_emulator
         from infra.local.event_runtime import EventRuntime
         from infra.local.gateway import open_local_api
         from infra.local.redelivery import redeliver_unconsumed
         from infra.local.reload import ReloadingServices, reload_enabled
 
+        self._lock_state_dir()
+        self._launch_dynamodb_local()  # the JVM warms up while the API and moto load
         # Bind the API port first, so a taken port fails before anything else starts. With reload on,
         # a child process serves the API and runs the event runtime, restarted on code changes.
         self.reloading = reload_enabled()
         self.api = ReloadingServices(self.config.api_port) if self.reloading else open_local_api(self.config.api_port)
-        self.emulator = start_emulator(self.config.emulator_port, self.config.external_endpoint_url)
+        self._start_emulators()
         bootstrap()
         if self.emulator.embedded:
             self._restore()
@@ -88,8 +110,53 @@ class LocalStack:
         if self.emulator.embedded:
             from infra.local.persistence import PeriodicSnapshots
 
-            self.snapshots = PeriodicSnapshots(self.config.state_file, self.config.snapshot_seconds)
+            self.snapshots = PeriodicSnapshots(
+                self.config.state_file, self.config.snapshot_seconds, include_tables=self.tables_in_moto
+            )
             self.snapshots.start()
+
+    def _lock_state_dir(self) -> None:
+        """Two stacks on one state folder would share one database file and overwrite each other's snapshots."""
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        handle = self.config.lock_file.open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise StartupError(
+                f"another Deskflow is running on {self.config.state_dir}: stop it first, "
+                "or set DESKFLOW_STATE_DIR to another folder"
+            ) from None
+        self._state_lock = handle  # held until this process ends, however it ends
+
+    def _launch_dynamodb_local(self) -> None:
+        """Start DynamoDB Local's JVM unless the user gave an endpoint; without Java, say what moto costs."""
+        from infra.local.dynamodb_local import find_distribution, find_java, holds_tables, launch_dynamodb_local
+
+        config = self.config
+        if config.external_endpoint_url or config.external_dynamodb_endpoint_url:
+            return
+        java, distribution = find_java(), find_distribution()
+        if java is None:
+            print(f"WARNING: {moto_dynamodb_warning('No Java 17 or newer found')}", file=sys.stderr, flush=True)
+        elif distribution is None:
+            reason = "DynamoDB Local is not installed (`make run` installs it)"
+            print(f"WARNING: {moto_dynamodb_warning(reason)}", file=sys.stderr, flush=True)
+        else:
+            self.dynamodb_was_empty = not holds_tables(config.dynamodb_dir)
+            self.dynamodb = launch_dynamodb_local(config.dynamodb_dir, config.dynamodb_port, java, distribution)
+
+    def _start_emulators(self) -> None:
+        """moto's server (or the user's endpoint), then wait for DynamoDB Local and point DynamoDB at it."""
+        from infra.local.emulator import point_dynamodb_at, start_emulator
+
+        self.emulator = start_emulator(self.config.emulator_port, self.config.external_endpoint_url)
+        if self.dynamodb is not None:
+            try:
+                self.dynamodb.wait_until_ready()
+            except DynamoDBLocalError as error:
+                raise StartupError(str(error)) from error
+            point_dynamodb_at(self.dynamodb.endpoint_url)
 
     def _check_functions(self) -> None:
         """Say at start, not on the first request, when a route family has no working function."""
@@ -100,10 +167,13 @@ class LocalStack:
             logger.error("the function of route family %s does not import (it answers 500): %s", family, failure)
 
     def _restore(self) -> None:
+        """The bucket always; the tables when they live in moto, or once into an empty DynamoDB Local
+        (a state folder from before DynamoDB Local moves its tables there on its first start)."""
         from infra.local.persistence import load_state
 
         try:
-            self.restored = load_state(self.config.state_file)
+            include_tables = self.tables_in_moto or (self.dynamodb is not None and self.dynamodb_was_empty)
+            self.restored = load_state(self.config.state_file, include_tables)
         except (ValueError, RuntimeError) as error:
             raise StartupError(
                 f"cannot restore {self.config.state_file}: {error}\n"
@@ -119,12 +189,15 @@ class LocalStack:
             logger.error("demo data not seeded:\n%s", traceback.format_exc())
 
     def stop(self) -> None:
-        """Stop what was started, newest first; save a last snapshot before the emulator goes."""
+        """Stop what was started, newest first. The API goes first: it stops accepting and finishes its
+        in-flight requests, so every answer it gave is in the tables (and in the last snapshot) before
+        the event runtime, the snapshots and the emulators go."""
         steps = [
             ("local API", self.api.stop if self.api else None),
             ("event runtime", self.events.stop if self.events else None),
             ("final snapshot", self.snapshots.stop if self.snapshots else None),
             ("emulator", self.emulator.stop if self.emulator else None),
+            ("DynamoDB Local", self.dynamodb.stop if self.dynamodb else None),
         ]
         for name, step in steps:
             if step is None:
@@ -134,7 +207,21 @@ class LocalStack:
                 step()
             except Exception:
                 logger.exception("stopping the %s failed", name)
-        self.api = self.events = self.snapshots = self.emulator = None
+        self.api = self.events = self.snapshots = self.emulator = self.dynamodb = None
+        if self._state_lock is not None:
+            self._state_lock.close()
+            self._state_lock = None
+
+    def storage_lines(self) -> list[str]:
+        """Where the data lives, for the banner."""
+        lines = []
+        if self.dynamodb is not None:
+            lines.append(
+                f"  tables     {self.dynamodb.endpoint_url}   (DynamoDB Local, on disk in {self.config.dynamodb_dir})"
+            )
+        elif self.tables_in_moto:
+            lines.append("  tables     in moto's memory, snapshotted: see the WARNING above")
+        return lines
 
     def banner(self, seconds: float) -> str:
         from chalicelib.settings import get_settings
@@ -162,6 +249,7 @@ class LocalStack:
             f" --endpoint-url {sqs_endpoint} sqs list-queues"
         )
         if self.emulator.embedded:
+            lines += self.storage_lines()
             lines.append(f"  data       {self.config.state_dir}")
             if self.restored is not None:
                 lines.append(f"             restored {self.restored}")
@@ -209,8 +297,11 @@ def main() -> int:
     except LocalConfigError as error:
         print(f"deskflow: {error}", file=sys.stderr)
         return 2
-    for warning in apply_local_defaults():
-        print(f"WARNING: {warning}", file=sys.stderr)
+    try:
+        apply_local_defaults(config.jwt_secret_file)
+    except (OSError, LocalConfigError) as error:
+        print(f"deskflow: cannot read or make the JWT signing secret: {error}", file=sys.stderr)
+        return 2
     from chalicelib.settings import ConfigurationError, get_settings, reset_settings
 
     reset_settings()

@@ -1,4 +1,9 @@
-"""Drive ``python -m infra.local.run`` as a subprocess, the way a developer runs ``make run``."""
+"""Drive ``python -m infra.local.run`` as a subprocess, the way a developer runs ``make run``.
+
+Tables live in DynamoDB Local when the machine has Java (``make dynamodb-local`` installs the jar; the
+``dynamodb_local_installed`` fixture does it for the suite), else in the moto fallback. With
+``DESKFLOW_INTEGRATION_ENDPOINT_URL`` set, everything lives there instead and no Java is needed.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,27 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
+from infra.local.dynamodb_local import find_distribution, find_java
 from infra.local.ports import any_free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "deskflow-demo"
-HEALTH_TIMEOUT_SECONDS = 30
+HEALTH_TIMEOUT_SECONDS = 120  # a cold JVM, bootstrap and seeding on a loaded 2-core machine
+DEMO_WORKSPACE = "demo"
 STOP_TIMEOUT_SECONDS = 20
+PORT_ATTEMPTS = 3
 # Point the suite at LocalStack (or another endpoint) instead of the embedded moto server.
 EXTERNAL_ENDPOINT = os.environ.get("DESKFLOW_INTEGRATION_ENDPOINT_URL")
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
+
+
+@cache
+def tables_in_dynamodb_local() -> bool:
+    """What ``make run`` will choose here: DynamoDB Local unless an endpoint is given or Java is missing."""
+    return not EXTERNAL_ENDPOINT and find_java() is not None and find_distribution() is not None
 
 
 @dataclass
@@ -46,12 +62,28 @@ def call(method: str, url: str, body=None, headers: dict | None = None, timeout:
         return Reply(error.code, error.headers, error.read())
 
 
+def _distinct_free_ports(count: int) -> list[int]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(any_free_port())
+    return list(ports)
+
+
+def _port_taken(log_tail: str) -> bool:
+    return "in use" in log_tail.lower()
+
+
+def as_member(token: str, workspace: str = DEMO_WORKSPACE) -> dict:
+    return {"Authorization": f"Bearer {token}", "x-workspace-id": workspace}
+
+
 @dataclass
 class LocalStackProcess:
     state_dir: Path
     log_path: Path
     api_port: int = 0
     emulator_port: int = 0
+    dynamodb_port: int = 0
     process: subprocess.Popen | None = None
     startup_seconds: list[float] = field(default_factory=list)
     # Fresh tables per stack even on a shared endpoint (LocalStack), kept across its restarts.
@@ -65,9 +97,13 @@ class LocalStackProcess:
     def emulator_url(self) -> str:
         return EXTERNAL_ENDPOINT or f"http://127.0.0.1:{self.emulator_port}"
 
+    @property
+    def dynamodb_url(self) -> str:
+        return f"http://127.0.0.1:{self.dynamodb_port}" if tables_in_dynamodb_local() else self.emulator_url
+
     def environment(self) -> dict:
-        env = dict(os.environ)
-        env.pop("AWS_ENDPOINT_URL", None)
+        env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_ENDPOINT_URL")}
+        env.pop("JWT_SECRET", None)  # the unit tests' secret; make run makes its own in the state folder
         if EXTERNAL_ENDPOINT:
             env["AWS_ENDPOINT_URL"] = EXTERNAL_ENDPOINT
         env.update(
@@ -79,21 +115,32 @@ class LocalStackProcess:
             DESKFLOW_SEED="1",
             PYTHONUNBUFFERED="1",
         )
+        if self.dynamodb_port:
+            env["DESKFLOW_DYNAMODB_PORT"] = str(self.dynamodb_port)
         return env
 
     def start(self) -> None:
-        self.api_port, self.emulator_port = any_free_port(), any_free_port()
-        started = time.monotonic()
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "infra.local.run"],
-                cwd=REPO_ROOT,
-                env=self.environment(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self._wait_healthy()
-        self.startup_seconds.append(time.monotonic() - started)
+        """Start on free ports; pick others when one was taken between choosing and binding it (other
+        programs on a busy machine open ports all the time)."""
+        for attempt in range(PORT_ATTEMPTS):
+            self.api_port, self.emulator_port, self.dynamodb_port = _distinct_free_ports(3)
+            started = time.monotonic()
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "infra.local.run"],
+                    cwd=REPO_ROOT,
+                    env=self.environment(),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            try:
+                self._wait_healthy()
+            except AssertionError:
+                if attempt + 1 < PORT_ATTEMPTS and self.process.poll() is not None and _port_taken(self.log_tail(10)):
+                    continue
+                raise
+            self.startup_seconds.append(time.monotonic() - started)
+            return
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
@@ -120,10 +167,32 @@ class LocalStackProcess:
             self.process.wait(5)
             raise AssertionError(f"the stack did not stop on SIGINT:\n{self.log_tail()}") from None
 
+    def kill(self) -> list[int]:
+        """``kill -9``, as a crash would; returns the pids of what the stack had started (the JVM)."""
+        import psutil
+
+        children = [child.pid for child in psutil.Process(self.process.pid).children(recursive=True)]
+        self.process.kill()
+        self.process.wait(STOP_TIMEOUT_SECONDS)
+        return children
+
     def restart(self) -> None:
         exit_code = self.stop()
         assert exit_code == 0, self.log_tail()
         self.start()
+
+    def login(self, email: str = "agent@example.com") -> str:
+        reply = call("POST", f"{self.api_url}/api/v1/auth/login", {"email": email, "password": DEMO_PASSWORD})
+        assert reply.status == 200, reply.body
+        return reply.json()["token"]
+
+    def wait_for_log(self, text: str, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log_path.exists() and text in self.log_path.read_text(errors="replace"):
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"{text!r} not in the log within {timeout}s:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 60) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -134,7 +203,7 @@ class LocalStackProcess:
 
         return boto3.client(
             service,
-            endpoint_url=self.emulator_url,
+            endpoint_url=self.dynamodb_url if service == "dynamodb" else self.emulator_url,
             region_name=os.environ.get("AWS_REGION", "us-east-1"),
             aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
             aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),

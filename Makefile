@@ -8,6 +8,7 @@ DYNAMODB_LOCAL_DIR := .tools/dynamodb-local
 DYNAMODB_LOCAL_STAMP := $(DYNAMODB_LOCAL_DIR)/.installed
 
 .PHONY: run dynamodb-local test lint format infra-check integration contract bootstrap reset template bench clean venv package
+.PHONY: localstack localstack-integration
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,24 @@ integration: $(STAMP) $(DYNAMODB_LOCAL_STAMP)
 
 contract: $(STAMP) $(DYNAMODB_LOCAL_STAMP)
 	$(PY) -m pytest -m contract
+
+## make localstack: LocalStack 4.9.2 in host mode (no Docker, offline) in .tools/localstack-venv, its DynamoDB ready
+LOCALSTACK_PYTHON ?= python3.11
+LOCALSTACK_STAMP := .tools/localstack-venv/.installed
+
+$(LOCALSTACK_STAMP): requirements-localstack.txt
+	@echo "Installing LocalStack 4.9.2 into .tools/localstack-venv (~500 MB): once, a few minutes on a cold machine..."
+	$(LOCALSTACK_PYTHON) -m venv .tools/localstack-venv
+	.tools/localstack-venv/bin/python -m pip install -qq --disable-pip-version-check -r requirements-localstack.txt
+	touch $@
+
+localstack: $(STAMP) $(LOCALSTACK_STAMP)
+	$(MAKE) dynamodb-local
+	$(PY) -m infra.localstack.filesystem
+
+## make localstack-integration: start LocalStack (host mode), run `pytest -m integration` against it, stop it
+localstack-integration: localstack
+	$(PY) -m infra.localstack.run_integration
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

@@ -22,6 +22,7 @@ from chalicelib.http.registry import RouteSpec, api_routes
 from infra.access import FUNCTION_ACCESS, Access
 from infra.flows import STATE_MACHINES, QueueUrl
 from infra.functions import API_FUNCTIONS, CONSUMERS, SCHEDULES, STREAM_HANDLERS
+from infra.package import BUILD_DIR
 from infra.queues import MAX_RECEIVE_COUNT, QUEUES, dlq_name, queue_policy
 from infra.tables import TABLES
 
@@ -316,7 +317,7 @@ def function_access(logical_id: str) -> Access:
 
 
 def _function(handler: str, description: str, policies: list, events: dict, **overrides) -> dict:
-    properties = {"Handler": handler, "CodeUri": ".", "Description": description, **overrides}
+    properties = {"Handler": handler, "Description": description, **overrides}
     properties["Policies"] = policies
     if events:
         properties["Events"] = events
@@ -611,7 +612,15 @@ def resources(routes: Iterable[RouteSpec]) -> dict:
         **state_machines(),
         **bucket(),
     }
+    for logical_id, resource in every.items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            # `make package` builds each function's own package there: runtime code and dependencies only.
+            resource["Properties"]["CodeUri"] = package_directory(logical_id)
     return dict(sorted(every.items()))
+
+
+def package_directory(function_logical_id: str) -> str:
+    return (BUILD_DIR / function_logical_id).relative_to(REPO_ROOT).as_posix()
 
 
 def outputs() -> dict:

@@ -379,13 +379,15 @@ def queue_mapping_logical_id(function_logical_id: str) -> str:
     return f"{function_logical_id}QueueMapping"
 
 
-def stream_event(table: str) -> dict:
-    # A batch the relay fails on is retried twice, then left to the scheduled sweep of the sparse
-    # "undispatched" index, which publishes whatever the stream did not.
+def stream_mapping(function_logical_id: str, table: str) -> dict:
+    """The relay's trigger, as a plain ``AWS::Lambda::EventSourceMapping``: a SAM ``DynamoDB`` event would
+    attach AWSLambdaDynamoDBExecutionRole, which may read every stream of the account. A batch the relay
+    fails on is retried twice, then left to the scheduled sweep of the sparse "undispatched" index."""
     return {
-        "Type": "DynamoDB",
+        "Type": "AWS::Lambda::EventSourceMapping",
         "Properties": {
-            "Stream": get_att(table_logical_id(table), "StreamArn"),
+            "EventSourceArn": get_att(table_logical_id(table), "StreamArn"),
+            "FunctionName": ref(function_logical_id),
             "StartingPosition": "LATEST",
             "BatchSize": STREAM_BATCH_SIZE,
             "MaximumRetryAttempts": STREAM_MAX_RETRIES,
@@ -394,16 +396,27 @@ def stream_event(table: str) -> dict:
     }
 
 
+def stream_mapping_logical_id(function_logical_id: str) -> str:
+    return f"{function_logical_id}StreamMapping"
+
+
+STREAM_READ_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+
+
 def stream_functions() -> dict:
-    return {
-        relay["logical_id"]: _function(
+    resources = {}
+    for name, relay in STREAM_HANDLERS.items():
+        logical_id, table = relay["logical_id"], relay["table"]
+        stream_read = _statement(STREAM_READ_ACTIONS, get_att(table_logical_id(table), "StreamArn"))
+        stream_read["Statement"].append({"Effect": "Allow", "Action": ["dynamodb:ListStreams"], "Resource": "*"})
+        resources[logical_id] = _function(
             f"{relay['module']}.handler",
             f"Deskflow stream handler: {name}",
-            access_policies(function_access(relay["logical_id"])),
-            {"Stream": stream_event(relay["table"])},
+            [*access_policies(function_access(logical_id)), stream_read],
+            {},
         )
-        for name, relay in STREAM_HANDLERS.items()
-    }
+        resources[stream_mapping_logical_id(logical_id)] = stream_mapping(logical_id, table)
+    return resources
 
 
 def scheduled_functions() -> dict:

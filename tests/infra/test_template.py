@@ -32,6 +32,7 @@ from infra.template import (
     queue_mapping_logical_id,
     render,
     routes_by_family,
+    stream_mapping_logical_id,
     table_logical_id,
 )
 
@@ -408,15 +409,30 @@ def test_each_schedule_runs_at_its_rate(resources):
 
 def test_the_outbox_relay_is_woken_by_new_events_on_the_events_table_stream(resources):
     relay = STREAM_HANDLERS["outbox-relay"]
-    (stream,) = resources[relay["logical_id"]]["Properties"]["Events"].values()
+    mapping = resources[stream_mapping_logical_id(relay["logical_id"])]
     table = resources[table_logical_id(relay["table"])]["Properties"]
 
-    assert stream["Type"] == "DynamoDB"
-    assert stream["Properties"]["Stream"] == {"Fn::GetAtt": [table_logical_id("events"), "StreamArn"]}
-    assert stream["Properties"]["StartingPosition"] == "LATEST"
+    assert mapping["Type"] == "AWS::Lambda::EventSourceMapping"
+    assert mapping["Properties"]["FunctionName"] == {"Ref": relay["logical_id"]}
+    assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [table_logical_id("events"), "StreamArn"]}
+    assert mapping["Properties"]["StartingPosition"] == "LATEST"
     assert table["StreamSpecification"]["StreamViewType"] in {"NEW_IMAGE", "NEW_AND_OLD_IMAGES"}
-    (pattern,) = [json.loads(f["Pattern"]) for f in stream["Properties"]["FilterCriteria"]["Filters"]]
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["Properties"]["FilterCriteria"]["Filters"]]
     assert pattern["eventName"] == ["INSERT"]
+
+
+def test_the_relay_may_read_only_its_own_tables_stream(resources):
+    relay = STREAM_HANDLERS["outbox-relay"]
+    statements = [
+        statement
+        for policy in resources[relay["logical_id"]]["Properties"]["Policies"]
+        if "Statement" in policy
+        for statement in policy["Statement"]
+    ]
+    readers = [s for s in statements if "dynamodb:GetRecords" in s["Action"]]
+
+    assert [s["Resource"] for s in readers] == [{"Fn::GetAtt": [table_logical_id("events"), "StreamArn"]}]
+    assert resources[relay["logical_id"]]["Properties"].get("Events") is None
 
 
 def test_functions_that_publish_may_put_events_on_the_bus(resources):

@@ -193,20 +193,20 @@ class LocalStack:
         in-flight requests, so every answer it gave is in the tables (and in the last snapshot) before
         the event runtime, the snapshots and the emulators go."""
         steps = [
-            ("local API", self.api.stop if self.api else None),
-            ("event runtime", self.events.stop if self.events else None),
-            ("final snapshot", self.snapshots.stop if self.snapshots else None),
-            ("emulator", self.emulator.stop if self.emulator else None),
+            ("the local API", self.api.stop if self.api else None),
+            ("the event runtime", self.events.stop if self.events else None),
+            ("the final snapshot", self.snapshots.stop if self.snapshots else None),
+            ("the emulator", self.emulator.stop if self.emulator else None),
             ("DynamoDB Local", self.dynamodb.stop if self.dynamodb else None),
         ]
         for name, step in steps:
             if step is None:
                 continue
-            logger.info("stopping the %s", name)
+            logger.info("stopping %s", name)
             try:
                 step()
             except Exception:
-                logger.exception("stopping the %s failed", name)
+                logger.exception("stopping %s failed", name)
         self.api = self.events = self.snapshots = self.emulator = self.dynamodb = None
         if self._state_lock is not None:
             self._state_lock.close()

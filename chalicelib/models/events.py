@@ -88,16 +88,3 @@ def mark_dispatched(event: EventItem, at: str) -> None:
 def receipts_present(keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of the receipt ``keys`` exist (BatchGetItem, 100 keys a call; PynamoDB retries the rest)."""
     return {(item.pk, item.sk) for item in ReceiptItem.batch_get(keys, attributes_to_get=["pk", "sk"])}
-
-
-def dispatched_since(occurred_after: str):
-    """Events that occurred after ``occurred_after`` and were dispatched, across every workspace.
-
-    A Scan: for maintenance at start-up on a laptop (``infra/local/redelivery.py``), never on a
-    request path. No index orders events by time across workspaces, and one would cost a write per
-    event on AWS for a job that only runs locally.
-    """
-    return EventItem.scan(
-        filter_condition=EventItem.sk.between(f"{EVENT_SK_PREFIX}{occurred_after}", f"{EVENT_SK_PREFIX}~")
-        & EventItem.dispatched_at.exists()
-    )

@@ -25,7 +25,7 @@ from chalicelib.clock import format_time, utcnow
 from chalicelib.domain.events import envelope
 from chalicelib.events.catalogue import SUBSCRIPTIONS, Subscription, subscriptions_for
 from chalicelib.events.messages import as_bus_event, compact_json
-from chalicelib.models.events import dispatched_since, receipt_key, receipts_present
+from chalicelib.models.events import EVENT_SK_PREFIX, EventItem, receipt_key, receipts_present
 from chalicelib.settings import get_settings
 
 WINDOW = timedelta(hours=24)  # receipts live 14 days, so every event in the window can be checked
@@ -59,6 +59,15 @@ def redeliver_unconsumed(
         _send(chosen[name], events)
         logger.info("redelivered %d unconsumed event(s) to %s", len(events), name)
     return {name: len(events) for name, events in missing.items()}
+
+
+def dispatched_since(occurred_after: str):
+    """Events that occurred after ``occurred_after`` and were dispatched, across every workspace."""
+    # Maintenance job at start-up, never a request path: a Scan is right here (see the module docstring).
+    return EventItem.scan(
+        filter_condition=EventItem.sk.between(f"{EVENT_SK_PREFIX}{occurred_after}", f"{EVENT_SK_PREFIX}~")
+        & EventItem.dispatched_at.exists()
+    )
 
 
 def _send(subscription: Subscription, events: list[dict]) -> None:

@@ -15,13 +15,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.contract
 
@@ -85,17 +86,16 @@ def server_environment(state_dir: Path, api_port: int, emulator_port: int) -> di
 
 
 def wait_until_healthy(server: LocalServer) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if server.process.poll() is not None:
             pytest.fail(f"the local server exited with {server.process.returncode}:\n{server.log_tail()}")
         try:
-            if http("GET", f"{server.api_url}/health", timeout=2)[0] == 200:
-                return
+            return http("GET", f"{server.api_url}/health", timeout=2)[0] == 200
         except OSError:
-            pass  # not listening yet
-        time.sleep(0.5)
-    pytest.fail(f"no healthy /health within {STARTUP_TIMEOUT_SECONDS}s:\n{server.log_tail()}")
+            return False  # not listening yet
+
+    failure = lambda: f"no healthy /health within {STARTUP_TIMEOUT_SECONDS}s:\n{server.log_tail()}"  # noqa: E731
+    wait_until(healthy, STARTUP_TIMEOUT_SECONDS, failure, interval=0.5)
 
 
 def stop(server: LocalServer) -> None:

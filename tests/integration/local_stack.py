@@ -22,6 +22,7 @@ from pathlib import Path
 
 from infra.local.dynamodb_local import find_distribution, find_java
 from infra.local.ports import any_free_port
+from tests.waiting import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "deskflow-demo"
@@ -143,17 +144,16 @@ class LocalStackProcess:
             return
 
     def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
+        def healthy() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"the stack exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                if call("GET", f"{self.api_url}/health", timeout=2).status == 200:
-                    return
+                return call("GET", f"{self.api_url}/health", timeout=2).status == 200
             except OSError:
-                pass  # not listening yet, or still bootstrapping
-            time.sleep(0.2)
-        raise AssertionError(f"no healthy /health within {HEALTH_TIMEOUT_SECONDS}s:\n{self.log_tail()}")
+                return False  # not listening yet, or still bootstrapping
+
+        failure = lambda: f"no healthy /health within {HEALTH_TIMEOUT_SECONDS}s:\n{self.log_tail()}"  # noqa: E731
+        wait_until(healthy, HEALTH_TIMEOUT_SECONDS, failure, interval=0.2)
 
     def stop(self) -> int:
         """Ctrl-C, as a developer would; returns the exit code (killed after STOP_TIMEOUT_SECONDS)."""
@@ -187,12 +187,25 @@ class LocalStackProcess:
         return reply.json()["token"]
 
     def wait_for_log(self, text: str, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.log_path.exists() and text in self.log_path.read_text(errors="replace"):
-                return
-            time.sleep(0.01)
-        raise AssertionError(f"{text!r} not in the log within {timeout}s:\n{self.log_tail()}")
+        wait_until(
+            lambda: self.log_path.exists() and text in self.log_path.read_text(errors="replace"),
+            timeout,
+            lambda: f"{text!r} not in the log within {timeout}s:\n{self.log_tail()}",
+            interval=0.01,
+        )
+
+    def counters(self, workspace_id: str = "demo") -> dict[str, int]:
+        """The workspace's ticket counters, as the counters consumer keeps them (read consistently)."""
+        item = (
+            self.aws_client("dynamodb")
+            .get_item(
+                TableName=f"{self.table_prefix}-metrics",
+                Key={"pk": {"S": f"WS#{workspace_id}"}, "sk": {"S": "COUNTERS#tickets"}},
+                ConsistentRead=True,
+            )
+            .get("Item", {})
+        )
+        return {name: int(value["N"]) for name, value in item.items() if "N" in value}
 
     def log_tail(self, lines: int = 60) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -18,6 +18,7 @@ from tests.integration.local_stack import (
     call,
     tables_in_dynamodb_local,
 )
+from tests.waiting import wait_until
 
 pytestmark = [
     pytest.mark.integration,
@@ -98,12 +99,15 @@ def crash_and_wait_for_the_jvm(stack: LocalStackProcess) -> None:
     import psutil
 
     started = stack.kill()
-    deadline = time.monotonic() + JVM_EXIT_DEADLINE_SECONDS
-    left = started
-    while left and time.monotonic() < deadline:
-        left = [pid for pid in left if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
-        time.sleep(0.1)
-    assert not left, f"still running {JVM_EXIT_DEADLINE_SECONDS}s after make run was killed: {left}"
+
+    def still_running() -> list[int]:
+        return [pid for pid in started if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+
+    wait_until(
+        lambda: not still_running(),
+        JVM_EXIT_DEADLINE_SECONDS,
+        lambda: f"still running {JVM_EXIT_DEADLINE_SECONDS}s after make run was killed: {still_running()}",
+    )
 
 
 @dataclass
@@ -158,11 +162,12 @@ def test_ctrl_c_under_three_writing_clients_keeps_every_201_and_answers_nothing_
     writers = [threading.Thread(target=keep_writing, args=(stack, token, stopping, log), daemon=True) for log in logs]
     for writer in writers:
         writer.start()
-    deadline = time.monotonic() + WRITE_DEADLINE_SECONDS
-    while time.monotonic() < deadline and not all(
-        sum(write.status == 201 for write in log) >= ACKNOWLEDGED_PER_WRITER_BEFORE_STOP for log in logs
-    ):
-        time.sleep(0.05)
+    wait_until(
+        lambda: all(sum(write.status == 201 for write in log) >= ACKNOWLEDGED_PER_WRITER_BEFORE_STOP for log in logs),
+        WRITE_DEADLINE_SECONDS,
+        f"the writers did not each get {ACKNOWLEDGED_PER_WRITER_BEFORE_STOP} tickets acknowledged before the stop",
+        interval=0.05,
+    )
 
     stack.process.send_signal(signal.SIGINT)
     stack.wait_for_log(STOPPING_LINE)
@@ -217,17 +222,13 @@ def test_ticket_counters_equal_the_live_tickets_after_a_crash_and_a_ctrl_c(stack
 
 
 def wait_for_counters(stack: LocalStackProcess, settled) -> dict[str, int]:
-    dynamodb = stack.aws_client("dynamodb")
-    deadline = time.monotonic() + COUNTER_DEADLINE_SECONDS
-    counters: dict[str, int] = {}
-    while time.monotonic() < deadline:
-        item = dynamodb.get_item(
-            TableName=f"{stack.table_prefix}-metrics",
-            Key={"pk": {"S": "WS#demo"}, "sk": {"S": "COUNTERS#tickets"}},
-            ConsistentRead=True,
-        ).get("Item", {})
-        counters = {name: int(value["N"]) for name, value in item.items() if "N" in value}
-        if settled(counters):
-            return counters
-        time.sleep(0.25)
-    return counters
+    def settled_counters() -> dict[str, int] | None:
+        counters = stack.counters()
+        return counters if settled(counters) else None
+
+    return wait_until(
+        settled_counters,
+        COUNTER_DEADLINE_SECONDS,
+        lambda: f"the counters never settled: {stack.counters()}\n{stack.log_tail()}",
+        interval=0.25,
+    )

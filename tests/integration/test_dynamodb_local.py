@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -17,6 +16,7 @@ from tests.integration.local_stack import (
     call,
     tables_in_dynamodb_local,
 )
+from tests.waiting import wait_until
 
 needs_dynamodb_local = pytest.mark.skipif(not tables_in_dynamodb_local(), reason="needs Java 17+ (or uses LocalStack)")
 EXIT_DEADLINE_SECONDS = 60
@@ -35,15 +35,13 @@ def dynamodb_client(endpoint_url: str):
     )
 
 
-def wait_until_gone(pid: int) -> bool:
+def wait_until_gone(pid: int, failure: str) -> None:
     import psutil
 
-    deadline = time.monotonic() + EXIT_DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-            return True
-        time.sleep(0.1)
-    return False
+    def gone() -> bool:
+        return not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+    wait_until(gone, EXIT_DEADLINE_SECONDS, failure)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +103,7 @@ def test_the_jvm_ends_when_its_parent_is_killed_with_sigkill(tmp_path):
     parent.kill()
     parent.wait(10)
 
-    assert wait_until_gone(jvm_pid), f"DynamoDB Local (pid {jvm_pid}) outlived its killed parent"
+    wait_until_gone(jvm_pid, f"DynamoDB Local (pid {jvm_pid}) outlived its killed parent")
 
 
 class StackWithoutJava(LocalStackProcess):

@@ -7,7 +7,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,6 +16,7 @@ from infra.local.ports import any_free_port
 from infra.seed import DEMO_TICKETS
 from tests.conftest import TEST_ENV
 from tests.integration.local_stack import DEMO_PASSWORD, REPO_ROOT, LocalStackProcess, as_member, call
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -42,20 +42,18 @@ class DemoStack(LocalStackProcess):
         return reply.json()
 
     def wait_for_tickets_counted(self, expected: int) -> int:
-        dynamodb = self.aws_client("dynamodb")
-        deadline = time.monotonic() + COUNTER_TIMEOUT_SECONDS
-        counted = None
-        while time.monotonic() < deadline:
-            item = dynamodb.get_item(
-                TableName=f"{self.table_prefix}-metrics",
-                Key={"pk": {"S": "WS#demo"}, "sk": {"S": "COUNTERS#tickets"}},
-                ConsistentRead=True,
-            ).get("Item")
-            counted = int(item["tickets_created"]["N"]) if item and "tickets_created" in item else 0
-            if counted >= expected:
-                return counted
-            time.sleep(0.25)
-        raise AssertionError(f"tickets_created is {counted}, expected {expected}:\n{self.log_tail()}")
+        def counted() -> int | None:
+            created = self.counters().get("tickets_created", 0)
+            return created if created >= expected else None
+
+        return wait_until(
+            counted,
+            COUNTER_TIMEOUT_SECONDS,
+            lambda: (
+                f"tickets_created is {self.counters().get('tickets_created')}, expected {expected}:\n{self.log_tail()}"
+            ),
+            interval=0.25,
+        )
 
 
 @pytest.fixture(scope="module")

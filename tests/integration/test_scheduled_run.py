@@ -4,13 +4,13 @@ records the run in the metrics table."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.integration.local_stack import LocalStackProcess
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -36,17 +36,17 @@ def pointed_at(stack, env):
 
 def wait_for_run_record(stack: LocalStackProcess, workspace_id: str, run_id: str) -> dict:
     dynamodb = stack.aws_client("dynamodb")
-    deadline = time.monotonic() + RUN_DEADLINE_SECONDS
-    while time.monotonic() < deadline:
+
+    def record() -> dict | None:
         item = dynamodb.get_item(
             TableName=f"{stack.table_prefix}-metrics",
             Key={"pk": {"S": f"WS#{workspace_id}"}, "sk": {"S": f"RUN#{run_id}"}},
             ConsistentRead=True,
         ).get("Item")
-        if item:
-            return {name: value["S"] for name, value in item.items()}
-        time.sleep(0.25)
-    raise AssertionError(f"run {run_id} not recorded within {RUN_DEADLINE_SECONDS}s:\n{stack.log_tail()}")
+        return {name: value["S"] for name, value in item.items()} if item else None
+
+    failure = lambda: f"run {run_id} not recorded within {RUN_DEADLINE_SECONDS}s:\n{stack.log_tail()}"  # noqa: E731
+    return wait_until(record, RUN_DEADLINE_SECONDS, failure, interval=0.25)
 
 
 def test_a_scheduled_run_is_recorded_by_its_consumer_once_due(pointed_at):

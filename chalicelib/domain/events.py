@@ -16,8 +16,9 @@ from chalicelib.clock import now_iso
 from chalicelib.errors import PayloadTooLarge
 from chalicelib.events import bus
 from chalicelib.events.catalogue import topic
-from chalicelib.events.messages import PUT_EVENTS_MAX_BYTES, compact_json, entry_size, put_events_entry
+from chalicelib.events.messages import PUT_EVENTS_MAX_BYTES, entry_size, put_events_entry
 from chalicelib.models.events import DISPATCH_SHARDS, EventItem, mark_dispatched
+from chalicelib.models.sizing import compact_json
 
 
 def new_event(

@@ -7,6 +7,7 @@ import json
 import uuid
 
 from chalicelib.errors import ValidationError
+from chalicelib.models.sizing import compact_json
 from chalicelib.models.tickets import HistoryItem, TicketItem, TicketTagItem, ticket_pk
 from infra.tables import TICKET_LIST_DIMENSIONS
 
@@ -68,12 +69,6 @@ def tag_entries(ticket: TicketItem) -> list[TicketTagItem]:
         )
         for tag in ticket.tags or []
     ]
-
-
-def compact_json(value) -> str:
-    """JSON as stored: no spaces, and text as text (``ensure_ascii=False``), so an emoji costs
-    its 4 UTF-8 bytes instead of a 12-byte pair of ``\\u`` escapes."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def history_row(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from chalicelib.events.catalogue import EVENT_BUS, EVENT_SOURCE
+from chalicelib.models.sizing import compact_json
 from chalicelib.settings import get_settings
 
 # EventBridge counts an entry as its Source, DetailType, Detail and Resources in UTF-8 bytes plus
@@ -14,11 +15,6 @@ from chalicelib.settings import get_settings
 PUT_EVENTS_MAX_BYTES = 256 * 1024
 PUT_EVENTS_MAX_ENTRIES = 10
 _TIME_BYTES = 14
-
-
-def compact_json(value) -> str:
-    """JSON without spaces and without ``\\u`` escapes: a 20,000-emoji text stays 80 KB, not 240 KB."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def event_bus_name() -> str:

@@ -7,9 +7,19 @@ sizes (strings and binaries by their UTF-8/byte length, numbers by their digits,
 from __future__ import annotations
 
 import base64
+import json
 from decimal import Decimal
 
 MAX_ITEM_BYTES = 400 * 1024
+
+
+def compact_json(value) -> str:
+    """JSON as Deskflow stores and sends it: no spaces, and text as text (``ensure_ascii=False``), so an
+    emoji costs its 4 UTF-8 bytes instead of a 12-byte pair of ``\\u`` escapes (a 20,000-emoji text
+    stays 80 KB, not 240 KB)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 # A version attribute grows by at most a digit when a transaction saves the item.
 _SAVE_HEADROOM = 16
 

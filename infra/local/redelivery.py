@@ -24,8 +24,9 @@ from chalicelib import aws
 from chalicelib.clock import format_time, utcnow
 from chalicelib.domain.events import envelope
 from chalicelib.events.catalogue import SUBSCRIPTIONS, Subscription, subscriptions_for
-from chalicelib.events.messages import as_bus_event, compact_json
+from chalicelib.events.messages import as_bus_event
 from chalicelib.models.events import EVENT_SK_PREFIX, EventItem, receipt_key, receipts_present
+from chalicelib.models.sizing import compact_json
 from chalicelib.settings import get_settings
 
 WINDOW = timedelta(hours=24)  # receipts live 14 days, so every event in the window can be checked

@@ -4,7 +4,6 @@ run is due and sends it to its task queue; the queue's consumer records the run 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +13,7 @@ from chalicelib import aws as clients
 from chalicelib import flows
 from chalicelib.errors import Conflict, ValidationError
 from tests.conftest import reset_runtime
+from tests.waiting import wait_until
 
 EXECUTION_DEADLINE_SECONDS = 30
 FIXED_NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
@@ -39,17 +39,26 @@ def stop_running_executions() -> None:
     for machine in stepfunctions.list_state_machines()["stateMachines"]:
         running = stepfunctions.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")
         for execution in running["executions"]:
-            stepfunctions.stop_execution(executionArn=execution["executionArn"])
+            arn = execution["executionArn"]
+            wait_until(lambda arn=arn: stopped(arn), EXECUTION_DEADLINE_SECONDS, f"could not stop {arn}")
+
+
+def stopped(execution_arn: str) -> bool:
+    try:
+        clients.stepfunctions().stop_execution(executionArn=execution_arn)
+    except AttributeError:  # moto: an execution started a moment ago has no worker environment to stop yet
+        return False
+    return True
 
 
 def wait_for_execution(execution_arn: str) -> dict:
-    deadline = time.monotonic() + EXECUTION_DEADLINE_SECONDS
-    while time.monotonic() < deadline:
+    def finished() -> dict | None:
         described = clients.stepfunctions().describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.1)
-    raise AssertionError(f"{execution_arn} still running after {EXECUTION_DEADLINE_SECONDS}s")
+        return described if described["status"] != "RUNNING" else None
+
+    return wait_until(
+        finished, EXECUTION_DEADLINE_SECONDS, f"{execution_arn} still running after {EXECUTION_DEADLINE_SECONDS}s"
+    )
 
 
 def received_runs() -> list[dict]:

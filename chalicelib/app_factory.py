@@ -7,15 +7,25 @@ import importlib
 
 from chalice import Chalice
 
-FAMILY_MODULES = {
-    "system": "chalicelib.blueprints.system",
-    "directory": "chalicelib.blueprints.directory",
-    "tickets": "chalicelib.blueprints.tickets",
+# family -> the modules declaring its routes (each has a ``routes = RouteFamily(<family>)``). A family
+# is one Lambda function on AWS; its routes may live in several modules, one per capability.
+FAMILY_MODULES: dict[str, tuple[str, ...]] = {
+    "system": ("chalicelib.blueprints.system",),
+    "directory": ("chalicelib.blueprints.directory", "chalicelib.blueprints.people"),
+    "tickets": (
+        "chalicelib.blueprints.tickets",
+        "chalicelib.blueprints.ticket_attachments",
+        "chalicelib.blueprints.ticket_watchers",
+        "chalicelib.blueprints.ticket_exports",
+        "chalicelib.blueprints.csat",
+        "chalicelib.blueprints.notifications",
+    ),
 }
 
 
-def load_family(family: str):
-    return importlib.import_module(FAMILY_MODULES[family]).routes
+def load_family(family: str) -> list:
+    """The RouteFamily objects of ``family`` (importing a module registers its routes)."""
+    return [importlib.import_module(module).routes for module in FAMILY_MODULES[family]]
 
 
 def load_all_families() -> None:
@@ -28,5 +38,6 @@ def create_app(name: str, families: list[str] | None = None) -> Chalice:
     app = Chalice(app_name=name)
     app.api.binary_types = []  # bodies are JSON or text; keep API Gateway from base64-wrapping them
     for family in families or list(FAMILY_MODULES):
-        app.register_blueprint(load_family(family).build_blueprint())
+        for routes in load_family(family):
+            app.register_blueprint(routes.build_blueprint())
     return app

@@ -146,6 +146,13 @@ TABLES: dict[str, dict] = {
     ),
     "idempotency": _table("idempotency", [{"AttributeName": "pk", "KeyType": "HASH"}], ttl="expires_at"),
     "metrics": _table("metrics", _pk_sk()),
+    # One row per change, newest last in ``sk`` ("<at>#<id>"); the two indexes answer "by this actor"
+    # and "on this target" for a time range (chalicelib.models.audit).
+    "audit": _table(
+        "audit",
+        _pk_sk(),
+        [_gsi("by-actor", "actor_key", "sk"), _gsi("by-target", "target_key", "sk")],
+    ),
 }
 
 

@@ -29,6 +29,7 @@ def new_event(
     data: dict,
     correlation_id: str | None,
     occurred_at: str | None = None,
+    actor_id: str | None = None,
 ) -> EventItem:
     """An outbox record, not yet saved: add it to the transaction that makes the change.
 
@@ -45,6 +46,7 @@ def new_event(
         workspace_id=workspace_id,
         occurred_at=occurred_at,
         correlation_id=correlation_id,
+        actor_id=actor_id,
         subject_type=subject_type,
         subject_id=subject_id,
         data=compact_json(data),
@@ -63,6 +65,7 @@ def envelope(event: EventItem) -> dict:
         "workspace_id": event.workspace_id,
         "occurred_at": event.occurred_at,
         "correlation_id": event.correlation_id,
+        "actor_id": event.actor_id,
         "subject": {"type": event.subject_type, "id": event.subject_id},
         "data": json.loads(event.data),
     }

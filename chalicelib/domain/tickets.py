@@ -79,7 +79,16 @@ class _Change:
     def emit(self, event_type: str, data: dict) -> None:
         ticket = self.ticket
         self.events.append(
-            new_event(event_type, ticket.workspace_id, "ticket", ticket.id, data, self.correlation_id, self.at)
+            new_event(
+                event_type,
+                ticket.workspace_id,
+                "ticket",
+                ticket.id,
+                data,
+                self.correlation_id,
+                self.at,
+                actor_id=self.actor.user_id,
+            )
         )
 
 
@@ -278,6 +287,7 @@ def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: s
         {"comment_id": comment_id, "author_id": actor.user_id, "is_internal": is_internal},
         correlation_id,
         at,
+        actor_id=actor.user_id,
     )
     _refuse_oversized([comment, row, event])
     try:

@@ -48,6 +48,10 @@ class Topic(StrEnum):
     PIPELINE_FAILED = "pipeline.failed"
     WORKFLOW_COMPLETED = "workflow.completed"
     ASSET_STATE_CHANGED = "asset.state_changed"
+    # service desk (issue 7)
+    TICKET_CSAT_REQUESTED = "ticket.csat_requested"
+    TICKET_CSAT_SUBMITTED = "ticket.csat_submitted"
+    EXPORT_REQUESTED = "export.requested"
 
 
 class UnknownTopic(ValueError):

@@ -40,6 +40,7 @@ class EventItem(DeskflowModel):
     workspace_id = UnicodeAttribute()
     occurred_at = UnicodeAttribute()
     correlation_id = UnicodeAttribute(null=True)
+    actor_id = UnicodeAttribute(null=True)  # who made the change (None for the system)
     subject_type = UnicodeAttribute()
     subject_id = UnicodeAttribute()
     data = UnicodeAttribute(default="{}")  # compact JSON text

@@ -86,7 +86,17 @@ def test_the_publisher_sends_each_event_once_and_its_subscription_receives_the_e
     assert envelope["workspace_id"] == workspace_id
     assert envelope["correlation_id"] == "corr-1"
     assert envelope["subject"] == {"type": "ticket", "id": ticket["id"]}
-    assert set(envelope) == {"id", "type", "workspace_id", "occurred_at", "correlation_id", "subject", "data"}
+    assert envelope["actor_id"] == agent.user_id
+    assert set(envelope) == {
+        "id",
+        "type",
+        "workspace_id",
+        "occurred_at",
+        "correlation_id",
+        "actor_id",
+        "subject",
+        "data",
+    }
 
 
 def test_one_event_reaches_every_subscription_that_wants_it_and_each_consumer_applies_it_once(

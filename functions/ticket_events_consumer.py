@@ -11,9 +11,9 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def record_handler(record) -> None:
     from chalicelib.domain.ticket_counters import CONSUMER, apply_ticket_event
-    from chalicelib.events.consumer import consume
+    from chalicelib.events.consumer import consume_record
 
-    consume(record.body, CONSUMER, apply_ticket_event)
+    consume_record(record, CONSUMER, apply_ticket_event)
 
 
 def handler(event, context):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.events.catalogue import EVENT_BUS
+from chalicelib.events.catalogue import EVENT_BUS, SUBSCRIPTIONS
 
 
 @dataclass(frozen=True)
@@ -35,4 +35,6 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "OutboxPublisherFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "OutboxRelayFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "ScheduledRunsConsumerFunction": Access(writes=("metrics",)),
+    # Event feed, outbox view, dead letters (retry re-sends to a subscription's queue).
+    "IntegrationsApiFunction": Access(writes=("events", "idempotency"), sends_to=tuple(sorted(SUBSCRIPTIONS))),
 }

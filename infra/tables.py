@@ -137,7 +137,11 @@ TABLES: dict[str, dict] = {
     "events": _table(
         "events",
         _pk_sk(),
-        [_gsi("undispatched", "dispatch_shard", "occurred_key")],
+        [
+            _gsi("undispatched", "dispatch_shard", "occurred_key"),
+            # A requester's event feed: only the public events of their own tickets carry the key.
+            _gsi("by-audience", "audience_key", "sk", projected=()),
+        ],
         ttl="expires_at",
         # On AWS the outbox relay publishes each new event from the stream's own image, without
         # waiting for the eventually consistent "undispatched" index; the scheduled sweep of that

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from chalicelib.clock import now_iso
 from chalicelib.errors import PayloadTooLarge
 from chalicelib.events import bus
-from chalicelib.events.catalogue import topic
+from chalicelib.events.catalogue import topic, visible_to_requester
 from chalicelib.events.messages import PUT_EVENTS_MAX_BYTES, entry_size, put_events_entry
-from chalicelib.models.events import DISPATCH_SHARDS, EventItem, mark_dispatched
+from chalicelib.models.events import DISPATCH_SHARDS, EventItem, audience_key, mark_dispatched
 from chalicelib.models.sizing import compact_json
 
 
@@ -30,8 +30,12 @@ def new_event(
     correlation_id: str | None,
     occurred_at: str | None = None,
     actor_id: str | None = None,
+    audience_id: str | None = None,
 ) -> EventItem:
     """An outbox record, not yet saved: add it to the transaction that makes the change.
+
+    ``audience_id`` names the requester whose event feed shows the event if its topic is one a
+    requester may see (``chalicelib.events.catalogue.visible_to_requester``).
 
     Raises UnknownTopic for a topic the catalogue does not name (never silently dropped later), and
     PayloadTooLarge for data the event bus could never carry (so the change is refused, not stuck).
@@ -53,6 +57,8 @@ def new_event(
         dispatch_shard=str(zlib.crc32(event_id.encode()) % DISPATCH_SHARDS),
         occurred_key=f"{occurred_at}#{event_id}",
     )
+    if audience_id and visible_to_requester(event.type, data):
+        event.audience_key = audience_key(workspace_id, audience_id)
     if entry_size(put_events_entry(envelope(event))) > PUT_EVENTS_MAX_BYTES:
         raise PayloadTooLarge("the change is too large to publish as an event (256 KiB at most)")
     return event

@@ -88,6 +88,7 @@ class _Change:
                 self.correlation_id,
                 self.at,
                 actor_id=self.actor.user_id,
+                audience_id=ticket.requester_id,
             )
         )
 
@@ -288,6 +289,7 @@ def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: s
         correlation_id,
         at,
         actor_id=actor.user_id,
+        audience_id=ticket.requester_id,
     )
     _refuse_oversized([comment, row, event])
     try:

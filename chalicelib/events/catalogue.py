@@ -109,6 +109,29 @@ TICKET_COUNTERS = Subscription(
     logical_id="TicketEventsConsumerFunction",
 )
 
+# What a requester's event feed shows: these topics about their own tickets, never an internal one
+# (``data.is_internal``). SLA, CSAT-token and every other topic are for staff.
+REQUESTER_VISIBLE_TOPICS = frozenset(
+    {
+        Topic.TICKET_CREATED,
+        Topic.TICKET_UPDATED,
+        Topic.TICKET_ASSIGNED,
+        Topic.TICKET_STATUS_CHANGED,
+        Topic.TICKET_COMMENTED,
+        Topic.TICKET_DELETED,
+    }
+)
+# Topics that change what a queue (status, assignee, team) holds: admins' feed shows each of them
+# followed by seed 002's ``queue_changed``.
+QUEUE_CHANGING_TOPICS = frozenset(
+    {Topic.TICKET_CREATED, Topic.TICKET_ASSIGNED, Topic.TICKET_STATUS_CHANGED, Topic.TICKET_DELETED}
+)
+
+
+def visible_to_requester(topic_name: str, data: dict) -> bool:
+    return topic_name in REQUESTER_VISIBLE_TOPICS and not data.get("is_internal")
+
+
 SUBSCRIPTIONS: dict[str, Subscription] = {subscription.name: subscription for subscription in (TICKET_COUNTERS,)}
 
 

@@ -2,15 +2,18 @@
 
     pk = WS#<ws>                         sk = EVENT#<occurred_at>#<id>
     pk = RECEIPT#<consumer>#<event id>   sk = RECEIPT   (expires by TTL)
+    pk = WS#<ws>#FAILURES                sk = <failed_at>#<message id>   (a dead-lettered message)
 
 Undispatched events carry ``dispatch_shard``; the sparse ``undispatched`` index holds only
-those, so the publisher's Query never reads what is already delivered.
+those, so the publisher's Query never reads what is already delivered. Events a requester may see
+(the public events of their own tickets) carry ``audience_key``; the sparse ``by-audience`` index
+(keys only) is that requester's feed.
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import TTLAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.models.base import DeskflowModel
 
@@ -26,6 +29,19 @@ class UndispatchedIndex(GlobalSecondaryIndex):
 
     dispatch_shard = UnicodeAttribute(hash_key=True)
     occurred_key = UnicodeAttribute(range_key=True)
+
+
+class AudienceIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-audience"
+        projection = KeysOnlyProjection()
+
+    audience_key = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+def audience_key(workspace_id: str, user_id: str) -> str:
+    return f"{workspace_id}#{user_id}"
 
 
 class EventItem(DeskflowModel):
@@ -48,6 +64,36 @@ class EventItem(DeskflowModel):
     occurred_key = UnicodeAttribute(null=True)
     dispatched_at = UnicodeAttribute(null=True)
     undispatched = UndispatchedIndex()
+    audience_key = UnicodeAttribute(null=True)
+    by_audience = AudienceIndex()
+
+
+class FailureItem(DeskflowModel):
+    """A message a consumer gave up on (its last receive failed; SQS moves it to the subscription's DLQ).
+    ``body`` is the SQS message as received, so a retry re-sends exactly that."""
+
+    class Meta:
+        short_table = "events"
+        table_name = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    id = UnicodeAttribute()
+    workspace_id = UnicodeAttribute()
+    consumer = UnicodeAttribute()
+    event_id = UnicodeAttribute(null=True)
+    event_type = UnicodeAttribute(null=True)
+    error = UnicodeAttribute()
+    failed_at = UnicodeAttribute()
+    receive_count = NumberAttribute()
+    body = UnicodeAttribute()
+    retried_at = UnicodeAttribute(null=True)
+    retried_by = UnicodeAttribute(null=True)
+    retries = NumberAttribute(default=0)
+
+
+def failures_pk(workspace_id: str) -> str:
+    return f"WS#{workspace_id}#FAILURES"
 
 
 class ReceiptItem(DeskflowModel):

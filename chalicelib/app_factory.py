@@ -20,7 +20,7 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.csat",
         "chalicelib.blueprints.notifications",
     ),
-    "integrations": ("chalicelib.blueprints.event_feed",),
+    "integrations": ("chalicelib.blueprints.event_feed", "chalicelib.blueprints.event_ingest"),
 }
 
 

@@ -69,6 +69,7 @@ class Settings:
     github_webhook_secret: str | None = None
     webhook_signing_secret: str | None = None
     require_idempotency_key: bool = False
+    alert_ticket_min_severity: str = "high"  # an ingested alert.triggered this severe opens an incident
     idempotency_ttl_seconds: int = 24 * 3600
     cursor_secret: str | None = None
     max_body_bytes: int = 1024 * 1024
@@ -97,6 +98,9 @@ class Settings:
         return (self.cursor_secret or self.jwt_secret or "").encode()
 
 
+ALERT_SEVERITIES = ("info", "low", "warning", "high", "critical")  # least to most severe
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from an environment mapping; raise ConfigurationError naming what is missing."""
     env = os.environ if environ is None else environ
@@ -121,6 +125,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET") or None,
         webhook_signing_secret=env.get("WEBHOOK_SIGNING_SECRET") or None,
         require_idempotency_key=_flag(env.get("REQUIRE_IDEMPOTENCY_KEY"), False),
+        alert_ticket_min_severity=env.get("ALERT_TICKET_MIN_SEVERITY", "high").strip().lower(),
         cursor_secret=env.get("CURSOR_SECRET") or None,
         bucket_name=env.get("DESKFLOW_BUCKET") or None,
         log_level=env.get("LOG_LEVEL", "INFO"),
@@ -145,6 +150,8 @@ def _check_required(settings: Settings) -> None:
                 raise ConfigurationError(f"{name} is required when AUTH_MODE=oidc")
         if not settings.cursor_secret:
             raise ConfigurationError("CURSOR_SECRET is required when AUTH_MODE=oidc")
+    if settings.alert_ticket_min_severity not in ALERT_SEVERITIES:
+        raise ConfigurationError(f"ALERT_TICKET_MIN_SEVERITY must be one of {', '.join(ALERT_SEVERITIES)}")
     if settings.github_webhook_enabled and not settings.github_webhook_secret:
         raise ConfigurationError("GITHUB_WEBHOOK_SECRET is required when GITHUB_WEBHOOK_ENABLED=true")
 

@@ -93,10 +93,14 @@ class _Change:
         )
 
 
-def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_id: str | None) -> dict:
+def create_ticket(
+    workspace_id: str, actor: Principal, data: dict, correlation_id: str | None, linked_records=None
+) -> dict:
     """Open a ticket. Requesters always open tickets for themselves; staff may name the requester.
 
-    ``data`` uses the public field names (priority accepts P1–P4 and 1–4). Raises
+    ``data`` uses the public field names (priority accepts P1–P4 and 1–4). ``linked_records``, given
+    the new TicketItem, returns ``(item, condition)`` pairs written in the ticket's own transaction
+    (an alert's link to its incident, say); a failed condition is a Conflict and nothing is written. Raises
     ValidationError for bad values or a requester outside the workspace, Forbidden when a
     requester names someone else or sets what only staff set, PayloadTooLarge for a ticket
     that cannot be stored.
@@ -122,7 +126,8 @@ def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_i
     ticket.number = number = _next_ticket_number(workspace_id)  # only once the input is known to be good
     change = _opening(ticket, actor, correlation_id, at)
     number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket.id)
-    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist())])
+    linked = linked_records(ticket) if linked_records else []
+    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist()), *linked])
     return to_public(ticket)
 
 

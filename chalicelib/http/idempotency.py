@@ -40,11 +40,12 @@ def _record_key(context, key: str) -> str:
     return f"{context.workspace_id or '-'}#{caller}#{key}"
 
 
-def run_once(context, execute) -> Reply:
-    """Run ``execute`` at most once per Idempotency-Key; replay its stored reply afterwards."""
+def run_once(context, execute, required: bool = False) -> Reply:
+    """Run ``execute`` at most once per Idempotency-Key; replay its stored reply afterwards. Without
+    a key the request runs normally, unless ``required`` (the route's) or the deployment says 400."""
     key = context.headers.get("idempotency-key")
     if key is None:
-        if get_settings().require_idempotency_key:
+        if required or get_settings().require_idempotency_key:
             raise ValidationError(
                 "Idempotency-Key header is required",
                 details={"Idempotency-Key": "is required"},

@@ -148,7 +148,7 @@ def _parameters(spec: RouteSpec, catalogue: SchemaCatalogue) -> list[dict]:
             {
                 "name": "Idempotency-Key",
                 "in": "header",
-                "required": False,
+                "required": spec.idempotency_key_required,
                 "description": "The same key and body replay the first response (Idempotent-Replayed: true)",
                 "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
             }

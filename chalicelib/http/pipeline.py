@@ -137,7 +137,7 @@ def _run(spec: RouteSpec, handler, request, headers: dict, path_params: dict, co
     if spec.idempotent:
         from chalicelib.http import idempotency
 
-        return idempotency.run_once(context, lambda: _call(handler, context))
+        return idempotency.run_once(context, lambda: _call(handler, context), required=spec.idempotency_key_required)
     return _call(handler, context)
 
 

@@ -32,6 +32,7 @@ class RouteSpec:
     tenant: bool = True
     roles: frozenset[str] | None = None
     idempotent: bool = False
+    idempotency_key_required: bool = False  # this route refuses a mutation without Idempotency-Key
     body: dict | None = None
     query: dict = field(default_factory=dict)
     response: dict | None = None

@@ -1,7 +1,7 @@
 """A small JSON Schema subset validator, so the schemas that document a route in OpenAPI are the
 same ones that check its input. Supported: type (incl. lists of types), properties, required,
 additionalProperties (bool), anyOf, enum, minLength, maxLength, pattern, minimum, maximum, items,
-maxItems, uniqueItems, maxProperties, format (date-time, email).
+minItems, maxItems, uniqueItems, maxProperties, format (date-time, email).
 
 Three extension keywords keep lenient inputs out of the published types (clients generated from
 the document see plain string enums and typed objects; other tools ignore ``x-`` keywords):
@@ -94,6 +94,8 @@ def _string_errors(value: str, schema: dict, where: str) -> dict[str, str]:
 
 
 def _array_errors(value: list, schema: dict, path: str, where: str) -> dict[str, str]:
+    if "minItems" in schema and len(value) < schema["minItems"]:
+        return {where: f"must have at least {schema['minItems']} items"}
     if "maxItems" in schema and len(value) > schema["maxItems"]:
         return {where: f"must have at most {schema['maxItems']} items"}
     if schema.get("uniqueItems") and len({repr(v) for v in value}) != len(value):

@@ -20,6 +20,7 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.csat",
         "chalicelib.blueprints.notifications",
     ),
+    "approvals": ("chalicelib.blueprints.changes",),
     "integrations": ("chalicelib.blueprints.event_feed", "chalicelib.blueprints.event_ingest"),
 }
 

@@ -58,3 +58,25 @@ def start_execution(machine: str, name: str, payload: dict) -> Execution:
             raise Conflict(f"{machine} {name!r} already exists with other input", code="execution_exists") from None
         return Execution(arn=existing["executionArn"], status=existing["status"])
     return Execution(arn=response["executionArn"], status="RUNNING")
+
+
+def resume(task_token: str, output: dict) -> bool:
+    """Resume the execution waiting on ``task_token`` with ``output``; False when it no longer waits
+    (already resumed, timed out or stopped: each of those has decided the task already)."""
+    client = aws.stepfunctions()
+    try:
+        client.send_task_success(taskToken=task_token, output=json.dumps(output, separators=(",", ":")))
+    except (client.exceptions.TaskTimedOut, client.exceptions.InvalidToken, client.exceptions.TaskDoesNotExist):
+        return False
+    return True
+
+
+def fail_task(task_token: str, error: str, cause: str) -> bool:
+    """Fail the task waiting on ``task_token`` with ``error`` (the machine's Catch names it); False when
+    it no longer waits."""
+    client = aws.stepfunctions()
+    try:
+        client.send_task_failure(taskToken=task_token, error=error, cause=cause[:32768])
+    except (client.exceptions.TaskTimedOut, client.exceptions.InvalidToken, client.exceptions.TaskDoesNotExist):
+        return False
+    return True

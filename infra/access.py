@@ -35,6 +35,13 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "OutboxPublisherFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "OutboxRelayFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "ScheduledRunsConsumerFunction": Access(writes=("metrics",)),
+    # Changes with their ticket notes, events and audit; starts and resumes approval executions.
+    "ApprovalsApiFunction": Access(
+        writes=("changes", "tickets", "events", "idempotency", "audit", "directory"),
+        starts=("change-approval",),
+        completes_tasks=True,
+    ),
+    "ChangeApprovalsConsumerFunction": Access(writes=("changes", "tickets", "events", "audit"), completes_tasks=True),
     # Event feed, outbox view, dead letters (retry re-sends to a subscription's queue).
     "IntegrationsApiFunction": Access(writes=("events", "idempotency"), sends_to=tuple(sorted(SUBSCRIPTIONS))),
 }

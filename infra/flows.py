@@ -45,17 +45,27 @@ class StateMachine:
 STATE_MACHINES: dict[str, StateMachine] = {
     # Proves the path end to end: wait until `at`, send {workspace_id, run_id, at} to scheduled-runs.
     "scheduled-run": StateMachine("scheduled_run.asl.json", {"ScheduledRunsQueueUrl": QueueUrl("scheduled-runs")}),
+    # An approval gate: the token goes to change-approvals; approve/reject resume it; a timeout expires it.
+    "change-approval": StateMachine(
+        "change_approval.asl.json", {"ChangeApprovalsQueueUrl": QueueUrl("change-approvals")}
+    ),
 }
 
 # Queues that state machines send work to, with the Powertools batch handler consuming each. Same shapes
 # as ``infra.queues.QUEUES`` and ``infra.functions.CONSUMERS``; each gets a DLQ like every queue.
 TASK_QUEUES: dict[str, dict] = {
     "scheduled-runs": {"visibility_timeout": 30},
+    "change-approvals": {"visibility_timeout": 30},
 }
 TASK_CONSUMERS: dict[str, dict] = {
     "scheduled-runs": {
         "logical_id": "ScheduledRunsConsumerFunction",
         "module": "functions.scheduled_run_consumer",
+        "batch_size": 10,
+    },
+    "change-approvals": {
+        "logical_id": "ChangeApprovalsConsumerFunction",
+        "module": "functions.change_approvals_consumer",
         "batch_size": 10,
     },
 }

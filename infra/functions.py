@@ -13,6 +13,7 @@ API_FUNCTIONS: dict[str, dict] = {
     "directory": {"logical_id": "DirectoryApiFunction", "module": "functions.directory_api"},
     "tickets": {"logical_id": "TicketsApiFunction", "module": "functions.tickets_api"},
     "integrations": {"logical_id": "IntegrationsApiFunction", "module": "functions.integrations_api"},
+    "approvals": {"logical_id": "ApprovalsApiFunction", "module": "functions.approvals_api"},
 }
 
 # subscription name (or a state machine's task queue, infra/flows.py) -> its consumer (a Powertools batch

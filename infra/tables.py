@@ -157,6 +157,18 @@ TABLES: dict[str, dict] = {
         _pk_sk(),
         [_gsi("by-actor", "actor_key", "sk"), _gsi("by-target", "target_key", "sk")],
     ),
+    # Change requests (approval gates) with their votes and timeline under the change's own key; the
+    # lists read four sparse indexes, newest first (chalicelib.models.changes).
+    "changes": _table(
+        "changes",
+        _pk_sk(),
+        [
+            _gsi("by-workspace", "ws_key", "created_key"),
+            _gsi("by-status", "status_key", "created_key"),
+            _gsi("by-ticket", "ticket_key", "created_key"),
+            _gsi("by-agent", "agent_key", "created_key"),
+        ],
+    ),
 }
 
 

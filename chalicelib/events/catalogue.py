@@ -43,6 +43,8 @@ class Topic(StrEnum):
     CHANGE_REQUESTED = "change.requested"
     CHANGE_APPROVED = "change.approved"
     CHANGE_REJECTED = "change.rejected"
+    CHANGE_EXPIRED = "change.expired"
+    CHANGE_COMPLETED = "change.completed"
     ALERT_TRIGGERED = "alert.triggered"
     INVOICE_OVERDUE = "invoice.overdue"
     PIPELINE_FAILED = "pipeline.failed"

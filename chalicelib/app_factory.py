@@ -20,7 +20,7 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.csat",
         "chalicelib.blueprints.notifications",
     ),
-    "approvals": ("chalicelib.blueprints.changes",),
+    "approvals": ("chalicelib.blueprints.changes", "chalicelib.blueprints.clarifications"),
     "integrations": ("chalicelib.blueprints.event_feed", "chalicelib.blueprints.event_ingest"),
 }
 

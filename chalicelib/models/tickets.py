@@ -134,6 +134,8 @@ class TicketItem(DeskflowModel):
     resolved_at = UnicodeAttribute(null=True)
     closed_at = UnicodeAttribute(null=True)
     deleted_at = UnicodeAttribute(null=True)
+    # The status a clarification request interrupted; a requester's answer restores it.
+    status_before_info_request = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute()
     updated_by = UnicodeAttribute()
     version = VersionAttribute()

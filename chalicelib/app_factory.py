@@ -20,7 +20,11 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.csat",
         "chalicelib.blueprints.notifications",
     ),
-    "approvals": ("chalicelib.blueprints.changes", "chalicelib.blueprints.clarifications"),
+    "approvals": (
+        "chalicelib.blueprints.changes",
+        "chalicelib.blueprints.clarifications",
+        "chalicelib.blueprints.access_requests",
+    ),
     "integrations": ("chalicelib.blueprints.event_feed", "chalicelib.blueprints.event_ingest"),
 }
 

@@ -41,6 +41,8 @@ FUNCTION_ACCESS: dict[str, Access] = {
         starts=("change-approval",),
         completes_tasks=True,
     ),
+    # An access request's decision: its tickets change (with their events); directory: member roles.
+    "AccessGrantsConsumerFunction": Access(writes=("tickets", "events", "directory")),
     "ChangeApprovalsConsumerFunction": Access(writes=("changes", "tickets", "events", "audit"), completes_tasks=True),
     # Event feed, outbox view, dead letters (retry re-sends to a subscription's queue).
     "IntegrationsApiFunction": Access(writes=("events", "idempotency"), sends_to=tuple(sorted(SUBSCRIPTIONS))),

@@ -17,6 +17,7 @@ _ID = {"type": "string", "minLength": 1, "maxLength": 64}
 _TEXT = {"type": "string", "maxLength": 4000}
 _TIME = {"type": "string", "format": "date-time"}
 _STATUS = string_enum("ChangeStatus", changes.STATUSES)
+RISK_LEVEL = string_enum("RiskLevel", changes.RISK_LEVELS)
 _APPROVER = {
     "type": "object",
     "description": "a user (user_id) or everyone holding a role (role)",
@@ -55,7 +56,7 @@ REQUEST_CHANGE = {
         "target": _TEXT,
         "reason": _TEXT,
         "command": _TEXT,
-        "risk_level": string_enum("RiskLevel", changes.RISK_LEVELS),
+        "risk_level": RISK_LEVEL,
         "approval_policy": APPROVAL_POLICY,
     },
 }
@@ -88,6 +89,8 @@ CHANGE = {
         "completed_by": _NULLABLE_TEXT,
         "result": _NULLABLE_TEXT,
         "execution_arn": _NULLABLE_TEXT,
+        "kind": {"type": "string", "enum": ["change", "access_request"]},
+        "access_ticket_id": _NULLABLE_TEXT,
     },
 }
 CHANGE_DETAIL = {

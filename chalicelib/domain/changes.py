@@ -141,9 +141,11 @@ def request_change(
     *,
     start_execution=flows.start_execution,
     now: Clock = utcnow,
+    access_ticket_id: str | None = None,
 ) -> dict:
-    """Open an approval gate on a ticket. Raises ValidationError for an unknown ticket or approver, or a
-    quorum the named approvers could never reach."""
+    """Open an approval gate on a ticket (``access_ticket_id``: the gate of an access request, whose
+    child ticket that is). Raises ValidationError for an unknown ticket or approver, or a quorum the
+    named approvers could never reach."""
     try:
         live_ticket(workspace_id, data["ticket_id"])
     except NotFound:
@@ -187,6 +189,8 @@ def request_change(
         ticket_key=f"{workspace_id}#{data['ticket_id']}",
         agent_key=f"{workspace_id}#{data['agent_id']}" if data.get("agent_id") else None,
         created_key=f"{at}#{change_id}",
+        kind="access_request" if access_ticket_id else "change",
+        access_ticket_id=access_ticket_id,
     )
     _set_status(change, "pending")
     transition = _Transition(change, actor.user_id, correlation_id, at)
@@ -439,6 +443,8 @@ def list_changes(
         index, key = ChangeItem.by_workspace, workspace_id
     if pending_only:
         conditions.append(ChangeItem.expires_at > format_time(now()))
+    if filters.get("kind"):
+        conditions.append(ChangeItem.kind == filters["kind"])
     condition = None
     for part in conditions:
         condition = part if condition is None else condition & part
@@ -480,4 +486,6 @@ def _public(change: ChangeItem, now: Clock = utcnow) -> dict:
         "completed_by": change.completed_by,
         "result": change.result,
         "execution_arn": change.execution_arn,
+        "kind": change.kind or "change",
+        "access_ticket_id": change.access_ticket_id,
     }

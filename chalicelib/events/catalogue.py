@@ -134,7 +134,21 @@ def visible_to_requester(topic_name: str, data: dict) -> bool:
     return topic_name in REQUESTER_VISIBLE_TOPICS and not data.get("is_internal")
 
 
-SUBSCRIPTIONS: dict[str, Subscription] = {subscription.name: subscription for subscription in (TICKET_COUNTERS,)}
+# Carries out an access request's decision on its tickets (idempotent by the tickets' state).
+ACCESS_GRANTS = Subscription(
+    name="access-grants",
+    topics=(Topic.CHANGE_APPROVED, Topic.CHANGE_REJECTED, Topic.CHANGE_EXPIRED),
+    handler="functions.access_grants_consumer",
+    logical_id="AccessGrantsConsumerFunction",
+)
+
+SUBSCRIPTIONS: dict[str, Subscription] = {
+    subscription.name: subscription
+    for subscription in (
+        TICKET_COUNTERS,
+        ACCESS_GRANTS,
+    )
+}
 
 
 def subscriptions_for(topic_name: str, subscriptions: dict[str, Subscription] | None = None) -> list[Subscription]:

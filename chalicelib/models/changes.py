@@ -94,6 +94,8 @@ class ChangeItem(DeskflowModel):
     completed_by = UnicodeAttribute(null=True)
     result = UnicodeAttribute(null=True)
     execution_arn = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(default="change")  # change | access_request
+    access_ticket_id = UnicodeAttribute(null=True)  # an access request's child ticket
     version = VersionAttribute()
     ws_key = UnicodeAttribute()
     status_key = UnicodeAttribute()

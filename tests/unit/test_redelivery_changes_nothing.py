@@ -20,7 +20,7 @@ from tests.unit.test_event_delivery import drain, lambda_event
 
 def work_through_the_api(client, as_role) -> None:
     agent, requester = as_role("agent", user_id="agent-1"), as_role("requester", user_id="req-1")
-    ticket = open_ticket(client, requester, title="Heating broken")
+    ticket = open_ticket(client, requester, title="Heating broken")  # resolved at the end, with an access gate
     path = f"/api/v1/tickets/{ticket['id']}"
     steps = [
         ("POST", f"{path}/comments", requester, {"body": "Since this morning"}),
@@ -34,6 +34,10 @@ def work_through_the_api(client, as_role) -> None:
     for method, step_path, headers, body in steps:
         response = call(client, method, step_path, headers, body)
         assert response.status_code in (200, 201), (step_path, response.body)
+    approver = as_role("agent", user_id="appr-1")
+    access = {"resource": "repo", "permission": "read", "approval_policy": {"approvers": [{"user_id": "appr-1"}]}}
+    gate = call(client, "POST", f"{path}/access-request", agent, access).json
+    assert call(client, "POST", f"/api/v1/changes/{gate['change_id']}/approve", approver, {}).status_code == 200
     open_ticket(client, agent, title="Printer jam")
     deleted = open_ticket(client, agent, title="Duplicate")
     assert call(client, "DELETE", f"/api/v1/tickets/{deleted['id']}", as_role("admin")).status_code == 204

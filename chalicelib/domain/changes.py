@@ -25,7 +25,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib import flows
 from chalicelib.auth.principal import Principal
 from chalicelib.clock import format_time, parse_time, utcnow
-from chalicelib.domain import directory
+from chalicelib.domain import directory, tickets
 from chalicelib.domain.audit import audit_record
 from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_notes import live_ticket, note_records
@@ -146,8 +146,8 @@ def request_change(
     """Open an approval gate on a ticket (``access_ticket_id``: the gate of an access request, whose
     child ticket that is). Raises ValidationError for an unknown ticket or approver, or a quorum the
     named approvers could never reach."""
-    try:
-        live_ticket(workspace_id, data["ticket_id"])
+    try:  # by id or by number (DF-1042)
+        ticket_id = tickets.get_ticket(workspace_id, actor, data["ticket_id"])["id"]
     except NotFound:
         raise ValidationError("the ticket does not exist", details={"ticket_id": "no such ticket"}) from None
     policy = data.get("approval_policy") or {}
@@ -169,7 +169,7 @@ def request_change(
         sk=CHANGE_SK,
         id=change_id,
         workspace_id=workspace_id,
-        ticket_id=data["ticket_id"],
+        ticket_id=ticket_id,
         agent_id=data.get("agent_id"),
         action=data["action"],
         target=data.get("target") or "",
@@ -186,7 +186,7 @@ def request_change(
         created_at=at,
         expires_at=format_time(at_time + timedelta(seconds=expires_in)),
         ws_key=workspace_id,
-        ticket_key=f"{workspace_id}#{data['ticket_id']}",
+        ticket_key=f"{workspace_id}#{ticket_id}",
         agent_key=f"{workspace_id}#{data['agent_id']}" if data.get("agent_id") else None,
         created_key=f"{at}#{change_id}",
         kind="access_request" if access_ticket_id else "change",

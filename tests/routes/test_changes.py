@@ -227,3 +227,11 @@ def test_another_workspace_sees_no_such_change(client, people, as_role):
 
     assert call(client, "GET", f"/api/v1/changes/{change['id']}", other).status_code == 404
     assert vote(client, other, change["id"]).status_code == 404
+
+
+def test_a_change_may_name_its_ticket_by_number(client, people):
+    ticket = open_ticket(client, people["agent"])
+
+    change = request_change(client, people["agent"], ticket["number"], approvers=[{"user_id": "appr-1"}])
+
+    assert change["ticket_id"] == ticket["id"]

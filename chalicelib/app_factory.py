@@ -20,6 +20,7 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.csat",
         "chalicelib.blueprints.notifications",
     ),
+    "workflows": ("chalicelib.blueprints.workflows",),
     "approvals": (
         "chalicelib.blueprints.changes",
         "chalicelib.blueprints.clarifications",

@@ -35,6 +35,8 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "OutboxPublisherFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "OutboxRelayFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "ScheduledRunsConsumerFunction": Access(writes=("metrics",)),
+    # Workflow definitions and their audit.
+    "WorkflowsApiFunction": Access(writes=("workflows", "idempotency", "audit")),
     # Changes with their ticket notes, events and audit; starts and resumes approval executions.
     "ApprovalsApiFunction": Access(
         writes=("changes", "tickets", "events", "idempotency", "audit", "directory"),

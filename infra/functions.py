@@ -14,6 +14,7 @@ API_FUNCTIONS: dict[str, dict] = {
     "tickets": {"logical_id": "TicketsApiFunction", "module": "functions.tickets_api"},
     "integrations": {"logical_id": "IntegrationsApiFunction", "module": "functions.integrations_api"},
     "approvals": {"logical_id": "ApprovalsApiFunction", "module": "functions.approvals_api"},
+    "workflows": {"logical_id": "WorkflowsApiFunction", "module": "functions.workflows_api"},
 }
 
 # subscription name (or a state machine's task queue, infra/flows.py) -> its consumer (a Powertools batch

@@ -164,7 +164,7 @@ def get_workflow(request):
     roles=ADMINS,
     body=GRAPH,
     response=WORKFLOW,
-    errors=frozenset({412}),
+    errors=frozenset({409}),
 )
 def replace_graph(request):
     return workflows.replace_graph(

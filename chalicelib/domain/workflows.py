@@ -17,7 +17,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.clock import now_iso
 from chalicelib.domain.audit import audit_record
 from chalicelib.domain.workflow_graphs import check_graph
-from chalicelib.errors import Conflict, NotFound, PreconditionFailed
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.models.base import cancellation_codes, transaction
 from chalicelib.models.sizing import compact_json
 from chalicelib.models.workflows import (
@@ -228,7 +228,7 @@ def _commit(workflow: WorkflowItem, items: list) -> None:
             for item in items:
                 write.save(item)
     except TransactWriteError as error:
-        raise PreconditionFailed("the workflow changed meanwhile; reload and retry") from error
+        raise Conflict("the workflow changed meanwhile; reload and retry", code="concurrent_update") from error
 
 
 def _graph_public(item: GraphItem | None) -> dict | None:

@@ -60,7 +60,12 @@ CREATE_TICKET = named(
         "type": "object",
         "required": ["title"],
         "additionalProperties": False,
-        "properties": {**_EDITABLE, "requester_id": _ID, "custom_json": _CUSTOM_JSON},
+        "properties": {
+            **_EDITABLE,
+            "requester_id": _ID,
+            "custom_json": _CUSTOM_JSON,
+            "simulate_fast_sla": {"type": "boolean", "description": "SLA hours pass as seconds (demos, tests)"},
+        },
     },
 )
 
@@ -155,6 +160,14 @@ TICKET = named(
             "updated_at": TIME,
             "resolved_at": NULLABLE_TIME,
             "closed_at": NULLABLE_TIME,
+            "first_response_due_at": NULLABLE_TIME,
+            "resolution_due_at": NULLABLE_TIME,
+            "sla_status": {
+                "type": ["string", "null"],
+                "enum": ["on_track", "warning", "breached", "met", "paused", None],
+            },
+            "breached_at": NULLABLE_TIME,
+            "escalation_level": {"type": "integer"},
             "version": {"type": "integer"},
         },
     },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.blueprints.sla_schemas import SLA_STATUS
 from chalicelib.domain.ticket_rules import PRIORITIES, PRIORITY_INPUTS, STATUSES, TICKET_CLASSES
 from chalicelib.http.pagination import PAGE_QUERY
 from chalicelib.http.schemas import NULLABLE_STRING, NULLABLE_TIME, SORT_ORDER, TIME, list_of, named, string_enum
@@ -162,10 +163,7 @@ TICKET = named(
             "closed_at": NULLABLE_TIME,
             "first_response_due_at": NULLABLE_TIME,
             "resolution_due_at": NULLABLE_TIME,
-            "sla_status": {
-                "type": ["string", "null"],
-                "enum": ["on_track", "warning", "breached", "met", "paused", None],
-            },
+            "sla_status": {"anyOf": [SLA_STATUS, {"type": "null"}]},
             "breached_at": NULLABLE_TIME,
             "escalation_level": {"type": "integer"},
             "version": {"type": "integer"},

@@ -38,7 +38,7 @@ from chalicelib.domain.sla_calendar import (
 )
 from chalicelib.domain.sla_policies import Policy, current_policy, policy_version
 from chalicelib.domain.ticket_rules import is_staff
-from chalicelib.errors import Forbidden
+from chalicelib.errors import Conflict, Forbidden
 from chalicelib.models.tickets import TicketItem
 
 FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
@@ -186,7 +186,12 @@ def _set_deadlines(ticket: TicketItem, terms: Terms) -> None:
 
 def _due(ticket: TicketItem, terms: Terms, target: str, fraction: float = 1.0) -> datetime:
     budget = fraction * terms.target_seconds(ticket.priority, target) + float(ticket.sla_paused_seconds or 0)
-    return add_business_seconds(terms.calendar, parse_time(ticket.created_at), budget)
+    try:
+        return add_business_seconds(terms.calendar, parse_time(ticket.created_at), budget)
+    except ValueError:  # the policy is checked for this; only years of pauses in a thin calendar get here
+        raise Conflict(
+            "the SLA calendar has no working time left for this ticket's deadline", code="sla_deadline_unreachable"
+        ) from None
 
 
 def _warn_at(ticket: TicketItem, terms: Terms, target: str) -> datetime:

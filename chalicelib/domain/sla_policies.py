@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.auth.principal import Principal
-from chalicelib.clock import now_iso
+from chalicelib.clock import now_iso, utcnow
 from chalicelib.domain.audit import audit_record
-from chalicelib.domain.sla_calendar import ALWAYS_OPEN, END_OF_DAY, WEEKDAYS, BusinessCalendar
+from chalicelib.domain.sla_calendar import ALWAYS_OPEN, END_OF_DAY, WEEKDAYS, BusinessCalendar, add_business_seconds
 from chalicelib.domain.ticket_rules import PRIORITIES
 from chalicelib.errors import Conflict, PreconditionFailed, ValidationError
 from chalicelib.models.base import cancellation_codes, transaction
@@ -215,6 +215,8 @@ def normalized(document: dict) -> dict:
     levels = [
         {"after": level["after"], "target": level.get("target")} for level in document.get("escalation_levels", [])
     ]
+    if not errors:
+        _check_reachable(targets, calendar, errors)
     if errors:
         raise ValidationError("the SLA policy is invalid", details=errors)
     return {
@@ -223,6 +225,16 @@ def normalized(document: dict) -> dict:
         "calendar": calendar,
         "escalation_levels": levels,
     }
+
+
+def _check_reachable(targets: dict, calendar: dict, errors: dict) -> None:
+    """A deadline must exist: the longest target has to fit in the calendar's working time within
+    the search horizon (holidays could otherwise swallow every working day for years)."""
+    longest = max(parse_duration(text) for by_target in targets.values() for text in by_target.values())
+    try:
+        add_business_seconds(build_calendar(calendar), utcnow(), longest)
+    except ValueError:
+        errors["calendar"] = f"has too little working time for a target of {format_duration(longest)}"
 
 
 def _checked_calendar(calendar: dict, errors: dict) -> dict:

@@ -149,6 +149,13 @@ def test_a_refused_policy_changes_nothing(client, as_role):
     assert read["version"] == 1 and read["calendar"]["timezone"] == "Europe/Berlin"
 
 
+def test_a_calendar_too_thin_for_the_longest_target_is_refused(client, as_role):
+    body = _with("targets.low.resolution", "9999:00:00")  # 14 working hours a week: 14 years
+    response = put(client, as_role("admin"), body)
+    assert response.status_code == 400
+    assert "too little working time" in response.json["details"]["calendar"]
+
+
 def test_hours_may_exceed_a_day(client, as_role):
     body = _with("targets.low.resolution", "240:00:00")
     assert put(client, as_role("admin"), body).json["targets"]["low"]["resolution"] == "240:00:00"

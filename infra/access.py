@@ -46,6 +46,10 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # An access request's decision: its tickets change (with their events); directory: member roles.
     "AccessGrantsConsumerFunction": Access(writes=("tickets", "events", "directory")),
     "ChangeApprovalsConsumerFunction": Access(writes=("changes", "tickets", "events", "audit"), completes_tasks=True),
-    # Event feed, outbox view, dead letters (retry re-sends to a subscription's queue).
-    "IntegrationsApiFunction": Access(writes=("events", "idempotency"), sends_to=tuple(sorted(SUBSCRIPTIONS))),
+    # Event feed, outbox view, dead letters (retry re-sends to a subscription's queue); ingest opens
+    # incident tickets (with their alert records and audit); directory: member roles.
+    "IntegrationsApiFunction": Access(
+        writes=("events", "idempotency", "tickets", "audit", "directory"), sends_to=tuple(sorted(SUBSCRIPTIONS))
+    ),
+    "SlaApiFunction": Access(writes=("tickets", "events", "idempotency", "audit")),
 }

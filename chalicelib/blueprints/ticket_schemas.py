@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.blueprints.sla_schemas import SLA_STATUS
 from chalicelib.domain.ticket_rules import PRIORITIES, PRIORITY_INPUTS, STATUSES, TICKET_CLASSES
 from chalicelib.http.pagination import PAGE_QUERY
 from chalicelib.http.schemas import NULLABLE_STRING, NULLABLE_TIME, SORT_ORDER, TIME, list_of, named, string_enum
@@ -60,7 +61,12 @@ CREATE_TICKET = named(
         "type": "object",
         "required": ["title"],
         "additionalProperties": False,
-        "properties": {**_EDITABLE, "requester_id": _ID, "custom_json": _CUSTOM_JSON},
+        "properties": {
+            **_EDITABLE,
+            "requester_id": _ID,
+            "custom_json": _CUSTOM_JSON,
+            "simulate_fast_sla": {"type": "boolean", "description": "SLA hours pass as seconds (demos, tests)"},
+        },
     },
 )
 
@@ -155,6 +161,11 @@ TICKET = named(
             "updated_at": TIME,
             "resolved_at": NULLABLE_TIME,
             "closed_at": NULLABLE_TIME,
+            "first_response_due_at": NULLABLE_TIME,
+            "resolution_due_at": NULLABLE_TIME,
+            "sla_status": {"anyOf": [SLA_STATUS, {"type": "null"}]},
+            "breached_at": NULLABLE_TIME,
+            "escalation_level": {"type": "integer"},
             "version": {"type": "integer"},
         },
     },

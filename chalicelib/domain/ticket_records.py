@@ -129,6 +129,11 @@ def to_public(ticket: TicketItem) -> dict:
         "updated_at": ticket.updated_at,
         "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at,
+        "first_response_due_at": ticket.first_response_due_at,
+        "resolution_due_at": ticket.resolution_due_at,
+        "sla_status": ticket.sla_status,
+        "breached_at": ticket.breached_at,
+        "escalation_level": int(ticket.escalation_level or 0),
         "version": int(ticket.version or 0),
     }
 

@@ -17,7 +17,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.auth.principal import Principal
 from chalicelib.auth.roles import ADMIN
 from chalicelib.clock import now_iso
-from chalicelib.domain import directory
+from chalicelib.domain import directory, sla
 from chalicelib.domain import ticket_rules as rules
 from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_records import (
@@ -121,6 +121,7 @@ def create_ticket(
         )
     at = now_iso()
     ticket = new_ticket_item(workspace_id, str(uuid.uuid4()), actor.user_id, {**data, "requester_id": requester_id}, at)
+    sla.start_clock(ticket, actor, bool(data.get("simulate_fast_sla")))
     ticket.number = _WIDEST_NUMBER
     _refuse_oversized([ticket, *_opening(ticket, actor, correlation_id, at).records()])
     ticket.number = number = _next_ticket_number(workspace_id)  # only once the input is known to be good
@@ -297,16 +298,24 @@ def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: s
         audience_id=ticket.requester_id,
     )
     _refuse_oversized([comment, row, event])
+    first_response = sla.record_first_response(ticket, actor, is_internal, at)  # timer writes, or None
     try:
         with transaction() as write:
             # The ticket must still be live: a comment never lands on a deleted ticket.
-            write.condition_check(TicketItem, ticket.pk, "TICKET", condition=TicketItem.deleted_at.does_not_exist())
+            if first_response is None:
+                write.condition_check(TicketItem, ticket.pk, "TICKET", condition=TicketItem.deleted_at.does_not_exist())
+            else:  # it stops the first-response clock: the ticket is written, guarded by its version
+                write.save(ticket, condition=TicketItem.deleted_at.does_not_exist())
+                for timer_write in first_response:
+                    timer_write.add_to(write)
             write.save(comment)
             write.save(row)
             write.save(event)
     except TransactWriteError as error:
-        if "ConditionalCheckFailed" in cancellation_codes(error):
+        if "ConditionalCheckFailed" in cancellation_codes(error) and first_response is None:
             raise NotFound("ticket not found") from error
+        if {"ConditionalCheckFailed", "TransactionConflict"} & set(cancellation_codes(error)):
+            raise Conflict("the ticket was changed by someone else; retry", code="concurrent_update") from error
         raise
     return comment_to_public(comment)
 
@@ -480,6 +489,7 @@ def _commit(change: _Change, expected_version=None, extra_puts=()) -> None:
     if ticket.version is not None:
         ticket.updated_at = change.at
         ticket.updated_by = change.actor.user_id
+    timer_writes = sla.track(ticket, change.changed, change.at)  # the SLA clock follows the change
     set_index_keys(ticket)
     added_tags, removed_tags = _tag_changes(change)
     entries = [entry for entry in tag_entries(ticket) if entry.sk.removeprefix("TAG#") in added_tags]
@@ -493,6 +503,8 @@ def _commit(change: _Change, expected_version=None, extra_puts=()) -> None:
                 write.save(item)
             for tag in removed_tags:
                 write.delete(TicketTagItem(pk=ticket.pk, sk=f"TAG#{tag}"))
+            for timer_write in timer_writes:
+                timer_write.add_to(write)
     except TransactWriteError as error:
         if "ConditionalCheckFailed" in cancellation_codes(error) or "TransactionConflict" in cancellation_codes(error):
             if expected_version is not None:

@@ -136,9 +136,22 @@ class TicketItem(DeskflowModel):
     deleted_at = UnicodeAttribute(null=True)
     # The status a clarification request interrupted; a requester's answer restores it.
     status_before_info_request = UnicodeAttribute(null=True)
+    # SLA clock (issue 8, chalicelib.domain.sla): the deadlines and what it needs to move them
+    sla_policy_version = NumberAttribute(null=True)
+    first_response_due_at = UnicodeAttribute(null=True)
+    resolution_due_at = UnicodeAttribute(null=True)
+    first_responded_at = UnicodeAttribute(null=True)
+    sla_halted_at = UnicodeAttribute(null=True)  # when the clock last stopped (pause or end); None while running
+    sla_paused_seconds = NumberAttribute(null=True)  # business seconds the clock stood still, in all
+    sla_pauses = UnicodeAttribute(null=True)  # JSON: the latest pause intervals (capped), for the explanation
     created_by = UnicodeAttribute()
     updated_by = UnicodeAttribute()
     version = VersionAttribute()
+    # SLA state (issue 8): set by the sweep and the escalation flow (chalicelib.domain.sla_breaches)
+    sla_status = UnicodeAttribute(null=True)  # on_track | warning | breached | met | paused
+    breached_at = UnicodeAttribute(null=True)
+    escalation_level = NumberAttribute(null=True)
+    simulate_fast_sla = BooleanAttribute(null=True)  # demo/test tickets: SLA hours pass as seconds
 
     # list keys (``chalicelib.domain.ticket_records.set_index_keys``); None once deleted
     ws_key = UnicodeAttribute(null=True)

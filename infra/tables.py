@@ -153,6 +153,8 @@ TABLES: dict[str, dict] = {
         _pk_sk(),
         [_gsi("by-actor", "actor_key", "sk"), _gsi("by-target", "target_key", "sk")],
     ),
+    # Background jobs (ticket exports): pk = WS#<ws>, sk = JOB#<id>; finished jobs expire by TTL.
+    "jobs": _table("jobs", _pk_sk(), ttl="expires_at"),
 }
 
 

@@ -156,6 +156,8 @@ TICKET = named(
             "resolved_at": NULLABLE_TIME,
             "closed_at": NULLABLE_TIME,
             "version": {"type": "integer"},
+            "csat_token": {**NULLABLE_STRING, "description": "The open CSAT survey's token (staff only)"},
+            "csat_url": {**NULLABLE_STRING, "description": "The open CSAT survey's URL, for staff to send"},
         },
     },
 )

@@ -104,8 +104,10 @@ def history_to_public(row: HistoryItem) -> dict:
     }
 
 
-def to_public(ticket: TicketItem) -> dict:
-    return {
+def to_public(ticket: TicketItem, viewer=None) -> dict:
+    """The ticket as the API shows it; with ``viewer`` (a Principal), also what only some viewers
+    see (the open CSAT survey, for staff: ``chalicelib.domain.csat.ticket_fields``)."""
+    public = {
         "id": ticket.id,
         "number": number_label(int(ticket.number)),
         "title": ticket.title,
@@ -131,6 +133,11 @@ def to_public(ticket: TicketItem) -> dict:
         "closed_at": ticket.closed_at,
         "version": int(ticket.version or 0),
     }
+    if viewer is not None:
+        from chalicelib.domain.csat import ticket_fields  # csat builds on this module
+
+        public.update(ticket_fields(ticket, viewer))
+    return public
 
 
 def field_value(ticket: TicketItem, field: str):

@@ -17,7 +17,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.auth.principal import Principal
 from chalicelib.auth.roles import ADMIN
 from chalicelib.clock import now_iso
-from chalicelib.domain import directory
+from chalicelib.domain import csat, directory
 from chalicelib.domain import ticket_rules as rules
 from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_records import (
@@ -170,7 +170,7 @@ def new_ticket_item(
 
 def get_ticket(workspace_id: str, actor: Principal, ticket_ref: str) -> dict:
     """A ticket by id or by number (``DF-1042``); NotFound when missing, deleted or not visible."""
-    return to_public(_load_visible(workspace_id, actor, ticket_ref))
+    return to_public(_load_visible(workspace_id, actor, ticket_ref), actor)
 
 
 def update_ticket(
@@ -201,8 +201,8 @@ def update_ticket(
         change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": data.get("reason")})
     if "assignee_id" in change.changed:
         change.emit(Topic.TICKET_ASSIGNED, {**change.changed["assignee_id"], "team": ticket.team})
-    _commit(change, expected_version=expected_version)
-    return to_public(ticket)
+    _commit(change, expected_version=expected_version, extra_puts=csat.issue_on_resolve(change))
+    return to_public(ticket, actor)
 
 
 def change_status(
@@ -222,8 +222,8 @@ def change_status(
     if not change.changed:
         return to_public(ticket)
     change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": reason})
-    _commit(change, expected_version=expected_version)
-    return to_public(ticket)
+    _commit(change, expected_version=expected_version, extra_puts=csat.issue_on_resolve(change))
+    return to_public(ticket, actor)
 
 
 def assign_ticket(

@@ -109,7 +109,24 @@ TICKET_COUNTERS = Subscription(
     logical_id="TicketEventsConsumerFunction",
 )
 
-SUBSCRIPTIONS: dict[str, Subscription] = {subscription.name: subscription for subscription in (TICKET_COUNTERS,)}
+# Exports (issue 7): a ticket export job writes its CSV to S3. One job a batch, and a long visibility
+# timeout, so a big export is not handed to a second consumer while the first is still writing it.
+TICKET_EXPORTS = Subscription(
+    name="ticket-exports",
+    topics=(Topic.EXPORT_REQUESTED,),
+    handler="functions.ticket_exports_consumer",
+    logical_id="TicketExportsConsumerFunction",
+    batch_size=1,
+    visibility_timeout=900,
+)
+
+SUBSCRIPTIONS: dict[str, Subscription] = {
+    subscription.name: subscription
+    for subscription in (
+        TICKET_COUNTERS,
+        TICKET_EXPORTS,
+    )
+}
 
 
 def subscriptions_for(topic_name: str, subscriptions: dict[str, Subscription] | None = None) -> list[Subscription]:

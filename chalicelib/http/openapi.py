@@ -203,10 +203,10 @@ def _operation(spec: RouteSpec, catalogue: SchemaCatalogue) -> dict:
         "security": [{"bearer": []}, {"cookie": []}] if spec.auth else [],
     }
     if spec.body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": catalogue.ref(spec.body)}},
-        }
+        content = {"application/json": {"schema": catalogue.ref(spec.body)}}
+        if spec.form_body:
+            content["application/x-www-form-urlencoded"] = {"schema": catalogue.ref(spec.body)}
+        operation["requestBody"] = {"required": True, "content": content}
     return operation
 
 

@@ -137,6 +137,7 @@ class TicketItem(DeskflowModel):
     created_by = UnicodeAttribute()
     updated_by = UnicodeAttribute()
     version = VersionAttribute()
+    csat_token = UnicodeAttribute(null=True)  # the open survey's token, for staff to send (chalicelib.domain.csat)
 
     # list keys (``chalicelib.domain.ticket_records.set_index_keys``); None once deleted
     ws_key = UnicodeAttribute(null=True)

@@ -29,7 +29,7 @@ _WORKSPACE_ID = re.compile(r"^[a-z0-9][a-z0-9\-]{0,62}$")
 ALLOWED_REQUEST_HEADERS = (
     "Authorization, Content-Type, If-Match, Idempotency-Key, X-Correlation-Id, X-Requested-With, X-Workspace-Id"
 )
-EXPOSED_HEADERS = "ETag, X-Correlation-Id, Location"
+EXPOSED_HEADERS = "ETag, X-Correlation-Id, Location, Content-Disposition, X-Export-Truncated, Link"
 
 
 def make_view(blueprint, spec: RouteSpec, handler):

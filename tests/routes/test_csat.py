@@ -247,3 +247,18 @@ def test_two_racing_answers_record_one(resolved, monkeypatch):
     csat.submit(token, "good", None, None)
     with pytest.raises(Conflict):
         csat.submit(token, "bad", None, None)
+
+
+def test_form_bodies_are_accepted_only_where_a_route_declares_them(client, as_role):
+    response = call(client, "POST", TICKETS, {**as_role("agent"), **FORM}, "title=Leak")
+
+    assert response.status_code == 415
+
+
+def test_the_api_document_offers_the_answer_as_json_or_form(client, aws):
+    document = call(client, "GET", "/api/v1/openapi").json
+    answer = document["paths"]["/api/v1/csat/{token}"]["post"]
+
+    assert set(answer["requestBody"]["content"]) == {"application/json", "application/x-www-form-urlencoded"}
+    assert answer["security"] == []
+    assert not any(parameter["name"] == "Idempotency-Key" for parameter in answer["parameters"])

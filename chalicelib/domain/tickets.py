@@ -122,7 +122,7 @@ def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_i
     change = _opening(ticket, actor, correlation_id, at)
     number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket.id)
     _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist())])
-    return to_public(ticket)
+    return to_public(ticket, actor)
 
 
 def _opening(ticket: TicketItem, actor: Principal, correlation_id: str | None, at: str) -> _Change:
@@ -195,7 +195,7 @@ def update_ticket(
     if "assignee_id" in data:
         change.set("assignee_id", _checked_assignee(workspace_id, data["assignee_id"]))
     if not change.changed:
-        return to_public(ticket)
+        return to_public(ticket, actor)
     change.emit(Topic.TICKET_UPDATED, {"changes": change.changed})
     if "status" in change.changed:
         change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": data.get("reason")})
@@ -220,7 +220,7 @@ def change_status(
     change = _Change(ticket, actor, correlation_id)
     _apply_status(change, status, reason)
     if not change.changed:
-        return to_public(ticket)
+        return to_public(ticket, actor)
     change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": reason})
     _commit(change, expected_version=expected_version, extra_puts=csat.issue_on_resolve(change))
     return to_public(ticket, actor)
@@ -239,11 +239,11 @@ def assign_ticket(
     if team is not None:
         change.set("team", team)
     if not change.changed:
-        return to_public(ticket)
+        return to_public(ticket, actor)
     before = change.changed.get("assignee_id", {}).get("from", ticket.assignee_id)
     change.emit(Topic.TICKET_ASSIGNED, {"from": before, "to": ticket.assignee_id, "team": ticket.team})
     _commit(change, expected_version=expected_version)
-    return to_public(ticket)
+    return to_public(ticket, actor)
 
 
 def delete_ticket(workspace_id: str, actor: Principal, ticket_ref: str, correlation_id, expected_version=None) -> None:

@@ -28,7 +28,8 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # Login (and its throttle), users, workspaces; idempotency records for mutating routes.
     "DirectoryApiFunction": Access(writes=("directory", "idempotency")),
     # Tickets with their outbox events; directory: assignee roles and OIDC users' first-sign-in provisioning.
-    "TicketsApiFunction": Access(writes=("tickets", "events", "idempotency", "directory")),
+    # Export jobs (jobs) and their presigned downloads (files); CSAT submissions write audit rows.
+    "TicketsApiFunction": Access(writes=("tickets", "events", "idempotency", "directory", "jobs", "audit"), files=True),
     # Counters plus a receipt per event, in one transaction.
     "TicketEventsConsumerFunction": Access(writes=("events", "metrics")),
     # The outbox sweep and the stream relay: read undispatched events, put them on the bus, mark them.
@@ -52,4 +53,6 @@ FUNCTION_ACCESS: dict[str, Access] = {
         writes=("events", "idempotency", "tickets", "audit", "directory"), sends_to=tuple(sorted(SUBSCRIPTIONS))
     ),
     "SlaApiFunction": Access(writes=("tickets", "events", "idempotency", "audit")),
+    # Ticket exports: reads the tickets, writes the CSV to the files bucket, moves the job (and its receipt).
+    "TicketExportsConsumerFunction": Access(reads=("tickets",), writes=("jobs", "events"), files=True),
 }

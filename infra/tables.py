@@ -172,6 +172,8 @@ TABLES: dict[str, dict] = {
             _gsi("by-agent", "agent_key", "created_key"),
         ],
     ),
+    # Background jobs (ticket exports): pk = WS#<ws>, sk = JOB#<id>; finished jobs expire by TTL.
+    "jobs": _table("jobs", _pk_sk(), ttl="expires_at"),
 }
 
 

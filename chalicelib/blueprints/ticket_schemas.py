@@ -167,6 +167,8 @@ TICKET = named(
             "breached_at": NULLABLE_TIME,
             "escalation_level": {"type": "integer"},
             "version": {"type": "integer"},
+            "csat_token": {**NULLABLE_STRING, "description": "The open CSAT survey's token (staff only)"},
+            "csat_url": {**NULLABLE_STRING, "description": "The open CSAT survey's URL, for staff to send"},
         },
     },
 )

@@ -104,8 +104,10 @@ def history_to_public(row: HistoryItem) -> dict:
     }
 
 
-def to_public(ticket: TicketItem) -> dict:
-    return {
+def to_public(ticket: TicketItem, viewer=None) -> dict:
+    """The ticket as the API shows it; with ``viewer`` (a Principal), also what only some viewers
+    see (the open CSAT survey, for staff: ``chalicelib.domain.csat.ticket_fields``)."""
+    public = {
         "id": ticket.id,
         "number": number_label(int(ticket.number)),
         "title": ticket.title,
@@ -136,6 +138,11 @@ def to_public(ticket: TicketItem) -> dict:
         "escalation_level": int(ticket.escalation_level or 0),
         "version": int(ticket.version or 0),
     }
+    if viewer is not None:
+        from chalicelib.domain.csat import ticket_fields  # csat builds on this module
+
+        public.update(ticket_fields(ticket, viewer))
+    return public
 
 
 def field_value(ticket: TicketItem, field: str):

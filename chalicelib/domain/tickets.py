@@ -17,7 +17,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.auth.principal import Principal
 from chalicelib.auth.roles import ADMIN
 from chalicelib.clock import now_iso
-from chalicelib.domain import directory, sla
+from chalicelib.domain import csat, directory, sla
 from chalicelib.domain import ticket_rules as rules
 from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_records import (
@@ -129,7 +129,7 @@ def create_ticket(
     number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket.id)
     linked = linked_records(ticket) if linked_records else []
     _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist()), *linked])
-    return to_public(ticket)
+    return to_public(ticket, actor)
 
 
 def _opening(ticket: TicketItem, actor: Principal, correlation_id: str | None, at: str) -> _Change:
@@ -177,7 +177,7 @@ def new_ticket_item(
 
 def get_ticket(workspace_id: str, actor: Principal, ticket_ref: str) -> dict:
     """A ticket by id or by number (``DF-1042``); NotFound when missing, deleted or not visible."""
-    return to_public(_load_visible(workspace_id, actor, ticket_ref))
+    return to_public(_load_visible(workspace_id, actor, ticket_ref), actor)
 
 
 def update_ticket(
@@ -202,14 +202,14 @@ def update_ticket(
     if "assignee_id" in data:
         change.set("assignee_id", _checked_assignee(workspace_id, data["assignee_id"]))
     if not change.changed:
-        return to_public(ticket)
+        return to_public(ticket, actor)
     change.emit(Topic.TICKET_UPDATED, {"changes": change.changed})
     if "status" in change.changed:
         change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": data.get("reason")})
     if "assignee_id" in change.changed:
         change.emit(Topic.TICKET_ASSIGNED, {**change.changed["assignee_id"], "team": ticket.team})
-    _commit(change, expected_version=expected_version)
-    return to_public(ticket)
+    _commit(change, expected_version=expected_version, extra_puts=csat.issue_on_resolve(change))
+    return to_public(ticket, actor)
 
 
 def change_status(
@@ -227,10 +227,10 @@ def change_status(
     change = _Change(ticket, actor, correlation_id)
     _apply_status(change, status, reason)
     if not change.changed:
-        return to_public(ticket)
+        return to_public(ticket, actor)
     change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": reason})
-    _commit(change, expected_version=expected_version)
-    return to_public(ticket)
+    _commit(change, expected_version=expected_version, extra_puts=csat.issue_on_resolve(change))
+    return to_public(ticket, actor)
 
 
 def assign_ticket(
@@ -246,11 +246,11 @@ def assign_ticket(
     if team is not None:
         change.set("team", team)
     if not change.changed:
-        return to_public(ticket)
+        return to_public(ticket, actor)
     before = change.changed.get("assignee_id", {}).get("from", ticket.assignee_id)
     change.emit(Topic.TICKET_ASSIGNED, {"from": before, "to": ticket.assignee_id, "team": ticket.team})
     _commit(change, expected_version=expected_version)
-    return to_public(ticket)
+    return to_public(ticket, actor)
 
 
 def delete_ticket(workspace_id: str, actor: Principal, ticket_ref: str, correlation_id, expected_version=None) -> None:

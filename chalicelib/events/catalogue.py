@@ -142,11 +142,23 @@ ACCESS_GRANTS = Subscription(
     logical_id="AccessGrantsConsumerFunction",
 )
 
+# Exports (issue 7): a ticket export job writes its CSV to S3. One job a batch, and a long visibility
+# timeout, so a big export is not handed to a second consumer while the first is still writing it.
+TICKET_EXPORTS = Subscription(
+    name="ticket-exports",
+    topics=(Topic.EXPORT_REQUESTED,),
+    handler="functions.ticket_exports_consumer",
+    logical_id="TicketExportsConsumerFunction",
+    batch_size=1,
+    visibility_timeout=900,
+)
+
 SUBSCRIPTIONS: dict[str, Subscription] = {
     subscription.name: subscription
     for subscription in (
         TICKET_COUNTERS,
         ACCESS_GRANTS,
+        TICKET_EXPORTS,
     )
 }
 

@@ -12,7 +12,7 @@ from chalicelib.logs import get_logger
 def consume_record(record, consumer: str, apply: Callable[[dict], bool]) -> dict:
     """``consume`` for a Powertools SQS record: on the message's last receive, a failure is recorded
     (``chalicelib.domain.event_failures``) before SQS moves the message to the DLQ."""
-    receive_count = int(record.attributes.approximate_receive_count or 1)
+    receive_count = int(record.attributes.get("ApproximateReceiveCount") or 1)
     return consume(record.body, consumer, apply, receive_count)
 
 

@@ -43,6 +43,17 @@ RESPONSE_HEADERS = {
     "Location": {"description": "Where the created object lives", "required": True, "schema": {"type": "string"}},
     "Set-Cookie": {"description": "The HttpOnly session cookie", "required": True, "schema": {"type": "string"}},
     "Cache-Control": {"description": "Never cached", "required": True, "schema": {"type": "string"}},
+    "Content-Disposition": {"description": "The file name to save as", "required": True, "schema": {"type": "string"}},
+    "X-Export-Truncated": {
+        "description": "`true` when the export stopped at its size limit; an export job has the rest",
+        "required": False,
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "Link": {
+        "description": 'With X-Export-Truncated: where to ask for the whole export (rel="export-job")',
+        "required": False,
+        "schema": {"type": "string"},
+    },
 }
 IDEMPOTENT_REPLAYED_HEADER = {
     "description": "`true` when this is the stored response of an earlier request with the same Idempotency-Key",
@@ -203,10 +214,10 @@ def _operation(spec: RouteSpec, catalogue: SchemaCatalogue) -> dict:
         "security": [{"bearer": []}, {"cookie": []}] if spec.auth else [],
     }
     if spec.body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": catalogue.ref(spec.body)}},
-        }
+        content = {"application/json": {"schema": catalogue.ref(spec.body)}}
+        if spec.form_body:
+            content["application/x-www-form-urlencoded"] = {"schema": catalogue.ref(spec.body)}
+        operation["requestBody"] = {"required": True, "content": content}
     return operation
 
 

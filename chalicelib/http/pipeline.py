@@ -12,12 +12,13 @@ import math
 import re
 import time
 import uuid
+from urllib.parse import parse_qsl
 
 from chalice import Response
 
 from chalicelib.errors import DeskflowError, Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationError
 from chalicelib.http.registry import RouteSpec, methods_for_path
-from chalicelib.http.request import RequestContext, source_ip_of
+from chalicelib.http.request import FORM_MEDIA_TYPE, RequestContext, media_type, source_ip_of
 from chalicelib.http.responses import Reply, error_body, to_json
 from chalicelib.http.validation import errors_for
 from chalicelib.logs import bind, get_logger, unbind
@@ -28,7 +29,7 @@ _WORKSPACE_ID = re.compile(r"^[a-z0-9][a-z0-9\-]{0,62}$")
 ALLOWED_REQUEST_HEADERS = (
     "Authorization, Content-Type, If-Match, Idempotency-Key, X-Correlation-Id, X-Requested-With, X-Workspace-Id"
 )
-EXPOSED_HEADERS = "ETag, X-Correlation-Id, Location"
+EXPOSED_HEADERS = "ETag, X-Correlation-Id, Location, Content-Disposition, X-Export-Truncated, Link"
 
 
 def make_view(blueprint, spec: RouteSpec, handler):
@@ -232,10 +233,13 @@ def _body(spec: RouteSpec, raw_body: bytes, headers: dict) -> dict | None:
     if not raw_body.strip():
         parsed = {}
     else:
-        content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
-        if content_type not in {"application/json", ""} and not content_type.endswith("+json"):
-            raise UnsupportedMediaType("request body must be JSON")
-        parsed = parse_json_body(raw_body)
+        content_type = media_type(headers)
+        if spec.form_body and content_type == FORM_MEDIA_TYPE:
+            parsed = parse_form_body(raw_body)
+        elif content_type not in {"application/json", ""} and not content_type.endswith("+json"):
+            raise UnsupportedMediaType("request body must be JSON" + (" or form-encoded" if spec.form_body else ""))
+        else:
+            parsed = parse_json_body(raw_body)
     problems = errors_for(parsed, spec.body)
     if problems:
         raise ValidationError("request body is invalid", details=problems)
@@ -243,6 +247,32 @@ def _body(spec: RouteSpec, raw_body: bytes, headers: dict) -> dict | None:
 
 
 MAX_JSON_DEPTH = 32
+MAX_FORM_FIELDS = 20
+
+
+def parse_form_body(raw_body: bytes) -> dict[str, str]:
+    """A form-encoded body (only for routes that declare ``form_body``): valid UTF-8 after
+    percent-decoding, every field named once, at most ``MAX_FORM_FIELDS``. Values are strings, and
+    the route's schema validates them as it validates JSON. Anything else is a 400."""
+    invalid = ValidationError(
+        "request body is not a valid form", details={"body": "is not valid UTF-8 form data"}, code="invalid_form"
+    )
+    try:
+        pairs = parse_qsl(
+            raw_body.decode("utf-8"),
+            keep_blank_values=True,
+            strict_parsing=True,
+            errors="strict",
+            max_num_fields=MAX_FORM_FIELDS,
+        )
+    except ValueError:  # includes every UnicodeError and too many fields
+        raise invalid from None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if name in fields:
+            raise ValidationError("request body is invalid", details={name: "is given more than once"})
+        fields[name] = value
+    return fields
 
 
 def _finite_float(text: str) -> float:

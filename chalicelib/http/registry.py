@@ -44,6 +44,7 @@ class RouteSpec:
     if_match: bool = False
     errors: frozenset[int] = frozenset()
     response_headers: tuple[str, ...] = ()
+    form_body: bool = False  # the body may also come form-encoded (application/x-www-form-urlencoded)
 
 
 ROUTES: list[RouteSpec] = []

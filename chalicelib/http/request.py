@@ -11,6 +11,14 @@ from chalicelib.errors import PreconditionFailed
 _ETAG = re.compile(r'^(?:W/)?"v(\d{1,12})"$')
 
 
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+
+def media_type(headers: dict) -> str:
+    """The request body's media type (lower case, parameters dropped); JSON when none is given."""
+    return headers.get("content-type", "application/json").split(";")[0].strip().lower()
+
+
 def etag_for(version: int) -> str:
     return f'"v{version}"'
 
@@ -35,6 +43,10 @@ class RequestContext:
     principal: Principal | None = None
     workspace_id: str | None = None
     source_ip: str | None = None
+
+    def sent_form(self) -> bool:
+        """Whether the body came form-encoded (a browser's form post) rather than as JSON."""
+        return media_type(self.headers) == FORM_MEDIA_TYPE
 
     def expected_version(self) -> int | None:
         """The version ``If-Match`` names (None when absent or ``*``); a malformed tag cannot match."""

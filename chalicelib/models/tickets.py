@@ -152,6 +152,7 @@ class TicketItem(DeskflowModel):
     breached_at = UnicodeAttribute(null=True)
     escalation_level = NumberAttribute(null=True)
     simulate_fast_sla = BooleanAttribute(null=True)  # demo/test tickets: SLA hours pass as seconds
+    csat_token = UnicodeAttribute(null=True)  # the open survey's token, for staff to send (chalicelib.domain.csat)
 
     # list keys (``chalicelib.domain.ticket_records.set_index_keys``); None once deleted
     ws_key = UnicodeAttribute(null=True)

@@ -28,11 +28,14 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # Login (and its throttle), users, workspaces; idempotency records for mutating routes.
     "DirectoryApiFunction": Access(writes=("directory", "idempotency")),
     # Tickets with their outbox events; directory: assignee roles and OIDC users' first-sign-in provisioning.
-    "TicketsApiFunction": Access(writes=("tickets", "events", "idempotency", "directory")),
+    # Watchers write audit rows; the notification feed (read, read-all) lives in "notifications".
+    "TicketsApiFunction": Access(writes=("tickets", "events", "idempotency", "directory", "audit", "notifications")),
     # Counters plus a receipt per event, in one transaction.
     "TicketEventsConsumerFunction": Access(writes=("events", "metrics")),
     # The outbox sweep and the stream relay: read undispatched events, put them on the bus, mark them.
     "OutboxPublisherFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "OutboxRelayFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "ScheduledRunsConsumerFunction": Access(writes=("metrics",)),
+    # Notifications plus a receipt per event; reads the ticket, its watchers and the recipients' roles.
+    "NotificationsConsumerFunction": Access(reads=("tickets", "directory"), writes=("notifications", "events")),
 }

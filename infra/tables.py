@@ -153,6 +153,8 @@ TABLES: dict[str, dict] = {
         _pk_sk(),
         [_gsi("by-actor", "actor_key", "sk"), _gsi("by-target", "target_key", "sk")],
     ),
+    # Each user's notification feed and unread counter (chalicelib.models.notifications); read ones expire.
+    "notifications": _table("notifications", _pk_sk(), ttl="expires_at"),
 }
 
 

@@ -32,11 +32,10 @@ from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
-from chalicelib.auth.roles import ADMIN, AGENT, VIEWER
 from chalicelib.clock import format_time, now_iso, parse_time, utcnow
 from chalicelib.domain import directory
 from chalicelib.domain.ticket_records import number_label
-from chalicelib.domain.watchers import ticket_watcher_ids
+from chalicelib.domain.watchers import SEES_EVERY_TICKET, ticket_watcher_ids
 from chalicelib.errors import NotFound
 from chalicelib.events.catalogue import NOTIFICATIONS, Topic
 from chalicelib.models.base import cancellation_codes, transaction
@@ -55,7 +54,6 @@ from chalicelib.models.tickets import TicketItem, ticket_pk
 CONSUMER = NOTIFICATIONS.name
 RETENTION_DAYS = 90
 RECEIPT_DAYS = 14
-SEES_INTERNAL = frozenset({ADMIN, AGENT, VIEWER})
 
 # Topics whose news is for staff only, whatever the data says.
 INTERNAL_TOPICS = frozenset(
@@ -106,7 +104,7 @@ def notifications_for(event: dict) -> list[NotificationItem]:
         roles = directory.member_roles(workspace_id, user_id)
         if not roles:
             continue  # no longer an active member
-        sees_internal = user_id in followers and bool(roles & SEES_INTERNAL)
+        sees_internal = user_id in followers and bool(roles & SEES_EVERY_TICKET)
         if not sees_internal and user_id != ticket.requester_id:
             continue  # cannot open this ticket
         content = _content(kind, data, ticket, public_only=not sees_internal)

@@ -29,7 +29,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "DirectoryApiFunction": Access(writes=("directory", "idempotency")),
     # Tickets with their outbox events; directory: assignee roles and OIDC users' first-sign-in provisioning.
     # Export jobs (jobs) and their presigned downloads (files); CSAT submissions write audit rows.
-    "TicketsApiFunction": Access(writes=("tickets", "events", "idempotency", "directory", "jobs", "audit"), files=True),
+    "TicketsApiFunction": Access(
+        writes=("tickets", "events", "idempotency", "directory", "jobs", "audit", "notifications"), files=True
+    ),
     # Counters plus a receipt per event, in one transaction.
     "TicketEventsConsumerFunction": Access(writes=("events", "metrics")),
     # The outbox sweep and the stream relay: read undispatched events, put them on the bus, mark them.
@@ -55,4 +57,6 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "SlaApiFunction": Access(writes=("tickets", "events", "idempotency", "audit")),
     # Ticket exports: reads the tickets, writes the CSV to the files bucket, moves the job (and its receipt).
     "TicketExportsConsumerFunction": Access(reads=("tickets",), writes=("jobs", "events"), files=True),
+    # Notifications plus a receipt per event; reads the ticket, its watchers and the recipients' roles.
+    "NotificationsConsumerFunction": Access(reads=("tickets", "directory"), writes=("notifications", "events")),
 }

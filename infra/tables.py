@@ -174,6 +174,8 @@ TABLES: dict[str, dict] = {
     ),
     # Background jobs (ticket exports): pk = WS#<ws>, sk = JOB#<id>; finished jobs expire by TTL.
     "jobs": _table("jobs", _pk_sk(), ttl="expires_at"),
+    # Each user's notification feed and unread counter (chalicelib.models.notifications); read ones expire.
+    "notifications": _table("notifications", _pk_sk(), ttl="expires_at"),
 }
 
 

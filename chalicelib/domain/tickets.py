@@ -180,6 +180,12 @@ def get_ticket(workspace_id: str, actor: Principal, ticket_ref: str) -> dict:
     return to_public(_load_visible(workspace_id, actor, ticket_ref), actor)
 
 
+def visible_ticket(workspace_id: str, actor: Principal, ticket_ref: str) -> TicketItem:
+    """The live ticket item as ``actor`` may see it, for the ticket's child records (watchers, ...);
+    NotFound when missing, deleted or not visible."""
+    return _load_visible(workspace_id, actor, ticket_ref)
+
+
 def update_ticket(
     workspace_id: str, actor: Principal, ticket_ref: str, data: dict, correlation_id: str | None, expected_version=None
 ) -> dict:

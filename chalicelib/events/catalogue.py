@@ -153,12 +153,32 @@ TICKET_EXPORTS = Subscription(
     visibility_timeout=900,
 )
 
+# Watchers and notifications (issue 7): each user's feed of what happened to the tickets they follow.
+NOTIFICATIONS = Subscription(
+    name="notifications",
+    topics=(
+        Topic.TICKET_CREATED,
+        Topic.TICKET_UPDATED,
+        Topic.TICKET_ASSIGNED,
+        Topic.TICKET_STATUS_CHANGED,
+        Topic.TICKET_COMMENTED,
+        Topic.TICKET_DELETED,
+        Topic.TICKET_SLA_WARNING,
+        Topic.TICKET_SLA_BREACHED,
+        Topic.TICKET_ESCALATED,
+        Topic.TICKET_CSAT_REQUESTED,
+    ),
+    handler="functions.notifications_consumer",
+    logical_id="NotificationsConsumerFunction",
+)
+
 SUBSCRIPTIONS: dict[str, Subscription] = {
     subscription.name: subscription
     for subscription in (
         TICKET_COUNTERS,
         ACCESS_GRANTS,
         TICKET_EXPORTS,
+        NOTIFICATIONS,
     )
 }
 

@@ -58,3 +58,14 @@ def start_execution(machine: str, name: str, payload: dict) -> Execution:
             raise Conflict(f"{machine} {name!r} already exists with other input", code="execution_exists") from None
         return Execution(arn=existing["executionArn"], status=existing["status"])
     return Execution(arn=response["executionArn"], status="RUNNING")
+
+
+def complete_task(task_token: str, output: dict) -> bool:
+    """Answer a ``waitForTaskToken`` task with ``output``; False when the token is no longer waiting (a
+    redelivered message whose task was answered, timed out or whose execution stopped)."""
+    client = aws.stepfunctions()
+    try:
+        client.send_task_success(taskToken=task_token, output=json.dumps(output, separators=(",", ":")))
+    except (client.exceptions.TaskTimedOut, client.exceptions.InvalidToken, client.exceptions.TaskDoesNotExist):
+        return False
+    return True

@@ -35,4 +35,10 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "OutboxPublisherFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "OutboxRelayFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "ScheduledRunsConsumerFunction": Access(writes=("metrics",)),
+    # SLA engine (issue 8). The sweep and the escalation consumer change tickets (with history, outbox
+    # event and audit row) and the SLA table's timers, breach and escalation records.
+    "SlaApiFunction": Access(writes=("tickets", "events", "idempotency", "audit", "sla")),
+    "SlaSweepFunction": Access(writes=("tickets", "events", "audit", "sla")),
+    "SlaEscalationStarterFunction": Access(starts=("sla-escalation",)),
+    "SlaEscalationConsumerFunction": Access(writes=("tickets", "events", "audit", "sla"), completes_tasks=True),
 }

@@ -45,17 +45,26 @@ class StateMachine:
 STATE_MACHINES: dict[str, StateMachine] = {
     # Proves the path end to end: wait until `at`, send {workspace_id, run_id, at} to scheduled-runs.
     "scheduled-run": StateMachine("scheduled_run.asl.json", {"ScheduledRunsQueueUrl": QueueUrl("scheduled-runs")}),
+    # SLA escalation: per level, wait until due, send it to sla-escalations and wait for the consumer's
+    # answer (the next level, or none once the ticket ended). One execution per (ticket, target).
+    "sla-escalation": StateMachine("sla_escalation.asl.json", {"SlaEscalationsQueueUrl": QueueUrl("sla-escalations")}),
 }
 
 # Queues that state machines send work to, with the Powertools batch handler consuming each. Same shapes
 # as ``infra.queues.QUEUES`` and ``infra.functions.CONSUMERS``; each gets a DLQ like every queue.
 TASK_QUEUES: dict[str, dict] = {
     "scheduled-runs": {"visibility_timeout": 30},
+    "sla-escalations": {"visibility_timeout": 30},
 }
 TASK_CONSUMERS: dict[str, dict] = {
     "scheduled-runs": {
         "logical_id": "ScheduledRunsConsumerFunction",
         "module": "functions.scheduled_run_consumer",
+        "batch_size": 10,
+    },
+    "sla-escalations": {
+        "logical_id": "SlaEscalationConsumerFunction",
+        "module": "functions.sla_escalation_consumer",
         "batch_size": 10,
     },
 }

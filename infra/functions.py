@@ -12,6 +12,7 @@ API_FUNCTIONS: dict[str, dict] = {
     "system": {"logical_id": "SystemApiFunction", "module": "functions.system_api"},
     "directory": {"logical_id": "DirectoryApiFunction", "module": "functions.directory_api"},
     "tickets": {"logical_id": "TicketsApiFunction", "module": "functions.tickets_api"},
+    "sla": {"logical_id": "SlaApiFunction", "module": "functions.sla_api"},
 }
 
 # subscription name (or a state machine's task queue, infra/flows.py) -> its consumer (a Powertools batch
@@ -44,5 +45,11 @@ SCHEDULES: dict[str, dict] = {
         "module": "functions.outbox_publisher",
         "rate": "rate(1 minute)",
         "local_seconds": 1.0,
+    },
+    "sla-sweep": {
+        "logical_id": "SlaSweepFunction",
+        "module": "functions.sla_sweep",
+        "rate": "rate(1 minute)",
+        "local_seconds": 2.0,
     },
 }

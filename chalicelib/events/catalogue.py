@@ -109,7 +109,21 @@ TICKET_COUNTERS = Subscription(
     logical_id="TicketEventsConsumerFunction",
 )
 
-SUBSCRIPTIONS: dict[str, Subscription] = {subscription.name: subscription for subscription in (TICKET_COUNTERS,)}
+# SLA engine (issue 8): a breach starts the ticket's escalation state machine.
+SLA_ESCALATION_STARTS = Subscription(
+    name="sla-escalation-starts",
+    topics=(Topic.TICKET_SLA_BREACHED,),
+    handler="functions.sla_escalation_starter",
+    logical_id="SlaEscalationStarterFunction",
+)
+
+SUBSCRIPTIONS: dict[str, Subscription] = {
+    subscription.name: subscription
+    for subscription in (
+        TICKET_COUNTERS,
+        SLA_ESCALATION_STARTS,
+    )
+}
 
 
 def subscriptions_for(topic_name: str, subscriptions: dict[str, Subscription] | None = None) -> list[Subscription]:

@@ -137,6 +137,11 @@ class TicketItem(DeskflowModel):
     created_by = UnicodeAttribute()
     updated_by = UnicodeAttribute()
     version = VersionAttribute()
+    # SLA state (issue 8): set by the sweep and the escalation flow (chalicelib.domain.sla_breaches)
+    sla_status = UnicodeAttribute(null=True)  # on_track | warning | breached | met | paused
+    breached_at = UnicodeAttribute(null=True)
+    escalation_level = NumberAttribute(null=True)
+    simulate_fast_sla = BooleanAttribute(null=True)  # demo/test tickets: SLA hours pass as seconds
 
     # list keys (``chalicelib.domain.ticket_records.set_index_keys``); None once deleted
     ws_key = UnicodeAttribute(null=True)

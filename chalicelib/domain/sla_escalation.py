@@ -26,7 +26,7 @@ MACHINE = "sla-escalation"
 # Until the workspace's SLA policy carries escalation levels (``chalicelib.domain.sla_policies``), these do.
 DEFAULT_ESCALATION_LEVELS = (
     {"after": "01:00:00", "target": {"team_id": "escalations"}},
-    {"after": "04:00:00", "target": {"team_id": "service-managers"}},
+    {"after": "08:00:00", "target": {"team_id": "service-managers"}},
 )
 # A fast-SLA ticket (``simulate_fast_sla``, for demos and tests) lives its SLA hours as seconds.
 FAST_SLA_SCALE = 1 / 3600

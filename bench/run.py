@@ -4,7 +4,9 @@
 2. items read for one list page with 1,000 and 20,000 tickets in the workspace (``bench.list_reads``)
 3. cold import time of every ``functions/`` module (``bench.cold_imports``)
 4. write units of create, patch, status change and comment, item by item (``bench.write_units``)
-5. ``make run`` on DynamoDB Local over HTTP: latency at 200 and 20,000 tickets, memory, ready time
+5. items one SLA sweep reads with 10,000 and 100,000 open tickets, 10 due, on DynamoDB Local
+   (``bench.sla_sweep_reads``)
+6. ``make run`` on DynamoDB Local over HTTP: latency at 200 and 20,000 tickets, memory, ready time
    (``bench.local_stack``)
 
 Sections 1-4 use in-process moto (``mock_aws``); nothing leaves the machine. Exits 0 whatever
@@ -38,10 +40,15 @@ def main() -> int:
 
     with _section("write units per ticket operation"):
         write_unit_costs = write_units.run_against_moto()
+    from bench import sla_sweep_reads
+
+    with _section("SLA sweep reads at 10,000 and 100,000 open tickets"):
+        sweep_reads = sla_sweep_reads.run_against_dynamodb_local()
     local_stack = _measure_local_stack()
     elapsed = round(time.perf_counter() - started, 1)
     _print_report(round_trips, shape_problems, list_reads, seed_timings, cold_imports, elapsed)
     print(write_units.render(write_unit_costs))
+    print(sla_sweep_reads.render(sweep_reads))
     from bench.local_stack import print_figures
 
     print_figures(local_stack)
@@ -58,6 +65,7 @@ def main() -> int:
             "seed_shape_differences": shape_problems,
             "cold_imports": cold_imports,
             "write_units": write_units.as_results(write_unit_costs),
+            "sla_sweep_reads": sla_sweep_reads.as_results(sweep_reads),
             "local_stack": local_stack,
         },
     )

@@ -27,7 +27,7 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.access_requests",
     ),
     "integrations": ("chalicelib.blueprints.event_feed", "chalicelib.blueprints.event_ingest"),
-    "sla": ("chalicelib.blueprints.sla",),
+    "sla": ("chalicelib.blueprints.sla", "chalicelib.blueprints.sla_breaches"),
 }
 
 

@@ -60,9 +60,9 @@ def start_execution(machine: str, name: str, payload: dict) -> Execution:
     return Execution(arn=response["executionArn"], status="RUNNING")
 
 
-def resume(task_token: str, output: dict) -> bool:
-    """Resume the execution waiting on ``task_token`` with ``output``; False when it no longer waits
-    (already resumed, timed out or stopped: each of those has decided the task already)."""
+def complete_task(task_token: str, output: dict) -> bool:
+    """Answer a ``waitForTaskToken`` task with ``output``; False when the token is no longer waiting (a
+    redelivered message whose task was answered, timed out or whose execution stopped)."""
     client = aws.stepfunctions()
     try:
         client.send_task_success(taskToken=task_token, output=json.dumps(output, separators=(",", ":")))

@@ -30,7 +30,7 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # Tickets with their outbox events; directory: assignee roles and OIDC users' first-sign-in provisioning.
     # Export jobs (jobs) and their presigned downloads (files); CSAT submissions write audit rows.
     "TicketsApiFunction": Access(
-        writes=("tickets", "events", "idempotency", "directory", "jobs", "audit", "notifications"), files=True
+        writes=("tickets", "events", "idempotency", "directory", "jobs", "audit", "notifications", "sla"), files=True
     ),
     # Counters plus a receipt per event, in one transaction.
     "TicketEventsConsumerFunction": Access(writes=("events", "metrics")),
@@ -42,21 +42,26 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "WorkflowsApiFunction": Access(writes=("workflows", "idempotency", "audit")),
     # Changes with their ticket notes, events and audit; starts and resumes approval executions.
     "ApprovalsApiFunction": Access(
-        writes=("changes", "tickets", "events", "idempotency", "audit", "directory"),
+        writes=("changes", "tickets", "events", "idempotency", "audit", "directory", "sla"),
         starts=("change-approval",),
         completes_tasks=True,
     ),
     # An access request's decision: its tickets change (with their events); directory: member roles.
-    "AccessGrantsConsumerFunction": Access(writes=("tickets", "events", "directory")),
+    "AccessGrantsConsumerFunction": Access(writes=("tickets", "events", "directory", "audit", "sla")),
     "ChangeApprovalsConsumerFunction": Access(writes=("changes", "tickets", "events", "audit"), completes_tasks=True),
     # Event feed, outbox view, dead letters (retry re-sends to a subscription's queue); ingest opens
     # incident tickets (with their alert records and audit); directory: member roles.
     "IntegrationsApiFunction": Access(
-        writes=("events", "idempotency", "tickets", "audit", "directory"), sends_to=tuple(sorted(SUBSCRIPTIONS))
+        writes=("events", "idempotency", "tickets", "audit", "directory", "sla"), sends_to=tuple(sorted(SUBSCRIPTIONS))
     ),
-    "SlaApiFunction": Access(writes=("tickets", "events", "idempotency", "audit")),
     # Ticket exports: reads the tickets, writes the CSV to the files bucket, moves the job (and its receipt).
     "TicketExportsConsumerFunction": Access(reads=("tickets",), writes=("jobs", "events"), files=True),
     # Notifications plus a receipt per event; reads the ticket, its watchers and the recipients' roles.
     "NotificationsConsumerFunction": Access(reads=("tickets", "directory"), writes=("notifications", "events")),
+    # SLA engine (issue 8). The sweep and the escalation consumer change tickets (with history, outbox
+    # event and audit row) and the SLA table's timers, breach and escalation records.
+    "SlaApiFunction": Access(writes=("tickets", "events", "idempotency", "audit", "sla")),
+    "SlaSweepFunction": Access(writes=("tickets", "events", "audit", "sla")),
+    "SlaEscalationStarterFunction": Access(starts=("sla-escalation",)),
+    "SlaEscalationConsumerFunction": Access(writes=("tickets", "events", "audit", "sla"), completes_tasks=True),
 }

@@ -49,6 +49,9 @@ STATE_MACHINES: dict[str, StateMachine] = {
     "change-approval": StateMachine(
         "change_approval.asl.json", {"ChangeApprovalsQueueUrl": QueueUrl("change-approvals")}
     ),
+    # SLA escalation: per level, wait until due, send it to sla-escalations and wait for the consumer's
+    # answer (the next level, or none once the ticket ended). One execution per (ticket, target).
+    "sla-escalation": StateMachine("sla_escalation.asl.json", {"SlaEscalationsQueueUrl": QueueUrl("sla-escalations")}),
 }
 
 # Queues that state machines send work to, with the Powertools batch handler consuming each. Same shapes
@@ -56,6 +59,7 @@ STATE_MACHINES: dict[str, StateMachine] = {
 TASK_QUEUES: dict[str, dict] = {
     "scheduled-runs": {"visibility_timeout": 30},
     "change-approvals": {"visibility_timeout": 30},
+    "sla-escalations": {"visibility_timeout": 30},
 }
 TASK_CONSUMERS: dict[str, dict] = {
     "scheduled-runs": {
@@ -66,6 +70,11 @@ TASK_CONSUMERS: dict[str, dict] = {
     "change-approvals": {
         "logical_id": "ChangeApprovalsConsumerFunction",
         "module": "functions.change_approvals_consumer",
+        "batch_size": 10,
+    },
+    "sla-escalations": {
+        "logical_id": "SlaEscalationConsumerFunction",
+        "module": "functions.sla_escalation_consumer",
         "batch_size": 10,
     },
 }

@@ -49,4 +49,10 @@ SCHEDULES: dict[str, dict] = {
         "rate": "rate(1 minute)",
         "local_seconds": 1.0,
     },
+    "sla-sweep": {
+        "logical_id": "SlaSweepFunction",
+        "module": "functions.sla_sweep",
+        "rate": "rate(1 minute)",
+        "local_seconds": 2.0,
+    },
 }

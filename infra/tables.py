@@ -150,6 +150,19 @@ TABLES: dict[str, dict] = {
     ),
     "idempotency": _table("idempotency", [{"AttributeName": "pk", "KeyType": "HASH"}], ttl="expires_at"),
     "metrics": _table("metrics", _pk_sk()),
+    # The SLA engine's own items (chalicelib.models.sla): timers keyed by a minute bucket in the sparse
+    # "due" index (the sweep Queries only the buckets that have come, never a Scan), one breach record per
+    # (ticket, target) listed by "breaches", one escalation record per ticket listed by "escalated", and
+    # the sweep's watermark. Kept off the tickets table: its index budget is for ticket lists.
+    "sla": _table(
+        "sla",
+        _pk_sk(),
+        [
+            _gsi("due", "due_bucket", "due_key"),
+            _gsi("breaches", "breach_list_key", "breached_key"),
+            _gsi("escalated", "escalated_list_key", "escalated_key"),
+        ],
+    ),
     # One row per change, newest last in ``sk`` ("<at>#<id>"); the two indexes answer "by this actor"
     # and "on this target" for a time range (chalicelib.models.audit).
     "audit": _table(

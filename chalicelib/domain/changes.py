@@ -325,7 +325,7 @@ def _resume_if_decided(change: ChangeItem) -> None:
     if change.status == "rejected":
         flows.fail_task(token, REJECTED_ERROR, f"change {change.id} rejected by {change.decided_by}")
     else:
-        flows.resume(token, {"status": "approved", "change_id": change.id})
+        flows.complete_task(token, {"status": "approved", "change_id": change.id})
 
 
 def complete(workspace_id: str, actor: Principal, change_id: str, result: str, correlation_id: str | None) -> dict:

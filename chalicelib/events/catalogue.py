@@ -172,6 +172,14 @@ NOTIFICATIONS = Subscription(
     logical_id="NotificationsConsumerFunction",
 )
 
+# SLA engine (issue 8): a breach starts the ticket's escalation state machine.
+SLA_ESCALATION_STARTS = Subscription(
+    name="sla-escalation-starts",
+    topics=(Topic.TICKET_SLA_BREACHED,),
+    handler="functions.sla_escalation_starter",
+    logical_id="SlaEscalationStarterFunction",
+)
+
 SUBSCRIPTIONS: dict[str, Subscription] = {
     subscription.name: subscription
     for subscription in (
@@ -179,6 +187,7 @@ SUBSCRIPTIONS: dict[str, Subscription] = {
         ACCESS_GRANTS,
         TICKET_EXPORTS,
         NOTIFICATIONS,
+        SLA_ESCALATION_STARTS,
     )
 }
 

@@ -29,6 +29,7 @@ def work_through_the_api(client, as_role) -> None:
         ("PATCH", path, agent, {"priority": "P1"}),
         ("POST", f"{path}/status", agent, {"status": "in_progress"}),
         ("POST", f"{path}/comments", agent, {"body": "Engineer on the way"}),
+        ("POST", f"{path}/force-breach", as_role("admin", user_id="admin-1"), {}),
         ("POST", f"{path}/status", agent, {"status": "resolved"}),
         ("POST", "/api/v1/exports/tickets", agent, {}),
     ]

@@ -205,7 +205,7 @@ def _resolution_histogram(times: metrics.ResolutionTimes) -> prometheus.Family:
         "deskflow_ticket_resolution_seconds", "histogram", "Time from creation to resolution (log-scale buckets)."
     )
     cumulative = 0
-    bounds = [f"{bound_ms // 1000}" for bound_ms in metrics.RESOLUTION_BUCKET_BOUNDS_MS] + ["+Inf"]
+    bounds = [repr(bound_ms / 1000) for bound_ms in metrics.RESOLUTION_BUCKET_BOUNDS_MS] + ["+Inf"]
     for bound, count in zip(bounds, times.buckets, strict=True):
         cumulative += count
         family.add(cumulative, "_bucket", le=bound)

@@ -3,7 +3,8 @@
 1. DynamoDB round trips per ticket request (``bench.round_trips``)
 2. items read for one list page with 1,000 and 20,000 tickets in the workspace (``bench.list_reads``)
 3. cold import time of every ``functions/`` module (``bench.cold_imports``)
-4. write units of create, patch, status change and comment, item by item (``bench.write_units``)
+4. write units of create, patch, status change and comment, item by item (``bench.write_units``);
+   DynamoDB reads of the metrics routes at 10 and 100 tickets (``bench.metrics_reads``)
 5. items one SLA sweep reads with 10,000 and 100,000 open tickets, 10 due, on DynamoDB Local
    (``bench.sla_sweep_reads``)
 6. ``make run`` on DynamoDB Local over HTTP: latency at 200 and 20,000 tickets, memory, ready time
@@ -40,6 +41,10 @@ def main() -> int:
 
     with _section("write units per ticket operation"):
         write_unit_costs = write_units.run_against_moto()
+    from bench import metrics_reads
+
+    with _section("metrics reads at 10 and 100 tickets"):
+        metrics_read_costs = metrics_reads.run_against_moto()
     from bench import sla_sweep_reads
 
     with _section("SLA sweep reads at 10,000 and 100,000 open tickets"):
@@ -49,6 +54,7 @@ def main() -> int:
     _print_report(round_trips, shape_problems, list_reads, seed_timings, cold_imports, elapsed)
     print(write_units.render(write_unit_costs))
     print(sla_sweep_reads.render(sweep_reads))
+    print(metrics_reads.render(metrics_read_costs))
     from bench.local_stack import print_figures
 
     print_figures(local_stack)
@@ -66,6 +72,7 @@ def main() -> int:
             "cold_imports": cold_imports,
             "write_units": write_units.as_results(write_unit_costs),
             "sla_sweep_reads": sla_sweep_reads.as_results(sweep_reads),
+            "metrics_reads": [vars(reads) for reads in metrics_read_costs],
             "local_stack": local_stack,
         },
     )

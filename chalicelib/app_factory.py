@@ -28,6 +28,7 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
     ),
     "integrations": ("chalicelib.blueprints.event_feed", "chalicelib.blueprints.event_ingest"),
     "sla": ("chalicelib.blueprints.sla", "chalicelib.blueprints.sla_breaches"),
+    "admin": ("chalicelib.blueprints.audit_logs", "chalicelib.blueprints.metrics"),
 }
 
 

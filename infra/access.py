@@ -26,12 +26,13 @@ class Access:
 FUNCTION_ACCESS: dict[str, Access] = {
     "SystemApiFunction": Access(),  # health and the OpenAPI document
     # Login (and its throttle), users, workspaces; idempotency records for mutating routes.
-    "DirectoryApiFunction": Access(writes=("directory", "idempotency")),
+    "DirectoryApiFunction": Access(writes=("directory", "idempotency", "audit")),
     # Tickets with their outbox events; directory: assignee roles and OIDC users' first-sign-in provisioning.
     # Export jobs (jobs) and their presigned downloads (files); CSAT submissions write audit rows.
     "TicketsApiFunction": Access(
         writes=("tickets", "events", "idempotency", "directory", "jobs", "audit", "notifications", "sla"), files=True
     ),
+    "AdminApiFunction": Access(writes=("directory", "idempotency", "audit"), reads=("metrics",)),
     # Counters plus a receipt per event, in one transaction.
     "TicketEventsConsumerFunction": Access(writes=("events", "metrics")),
     # The outbox sweep and the stream relay: read undispatched events, put them on the bus, mark them.

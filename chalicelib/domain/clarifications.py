@@ -11,7 +11,7 @@ from chalicelib.auth.principal import Principal
 from chalicelib.domain import ticket_rules as rules
 from chalicelib.domain.ticket_notes import note_records
 from chalicelib.domain.ticket_records import to_public
-from chalicelib.domain.tickets import _Change, _commit, _load_visible
+from chalicelib.domain.tickets import _Change, _commit, _load_visible, _status_changed_data
 from chalicelib.errors import Conflict, Forbidden
 from chalicelib.events.catalogue import Topic
 
@@ -30,7 +30,7 @@ def request_info(workspace_id: str, actor: Principal, ticket_ref: str, question:
     change.set("status", AWAITING)
     change.history[-1].note = "information requested"
     ticket.status_before_info_request = previous
-    change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": "information requested"})
+    change.emit(Topic.TICKET_STATUS_CHANGED, _status_changed_data(change, "information requested"))
     note = note_records(ticket, actor.user_id, question, False, correlation_id, change.at)
     _commit(change, extra_puts=[(item, None) for item in note.items])
     return {**to_public(ticket), "question_comment_id": note.items[0].id}
@@ -49,7 +49,7 @@ def user_response(workspace_id: str, actor: Principal, ticket_ref: str, answer: 
     change.set("status", restored)  # the workflow's own move back, whoever answers
     change.history[-1].note = "requester answered"
     ticket.status_before_info_request = None
-    change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": "requester answered"})
+    change.emit(Topic.TICKET_STATUS_CHANGED, _status_changed_data(change, "requester answered"))
     note = note_records(ticket, actor.user_id, answer, False, correlation_id, change.at)
     _commit(change, extra_puts=[(item, None) for item in note.items])
     return {**to_public(ticket), "answer_comment_id": note.items[0].id}

@@ -38,6 +38,7 @@ from chalicelib.auth.roles import ADMIN, AGENT, PLATFORM_ADMIN, REQUESTER, VIEWE
 from chalicelib.auth.tokens import issue_local_token
 from chalicelib.clock import format_time, now_iso, utcnow
 from chalicelib.domain import login_throttle
+from chalicelib.domain.audit import audit_record
 from chalicelib.errors import Conflict, NotFound, PreconditionFailed, Unauthorized, ValidationError
 from chalicelib.models import directory as store
 from chalicelib.models.directory import (
@@ -264,6 +265,30 @@ def _joined(membership: MembershipRecord, action: str, source: str) -> tuple:
     return (row, "audit row collision; retry", "audit_exists")
 
 
+def _logged(row) -> tuple:
+    """A workspace audit-log row (``chalicelib.domain.audit``), ready for ``commit_new_items``."""
+    return (row, "audit row collision; retry", "audit_exists")
+
+
+def _user_created(membership: MembershipRecord):
+    """The audit-log row of a user joining a workspace: the same whether the account is new or not."""
+    return audit_record(
+        membership.workspace_id,
+        membership.created_by,
+        "user.created",
+        "user",
+        membership.user_id,
+        {"roles": {"from": None, "to": list(membership.roles)}},
+        at=membership.created_at,
+    )
+
+
+def _user_updated(membership: MembershipRecord, rows: list[MemberAudit], actor: str, at: str):
+    """The audit-log row of a change to a member's roles or status (``rows``: its member-audit rows)."""
+    changes = {row.field: {"from": row.from_value, "to": row.to_value} for row in rows}
+    return audit_record(membership.workspace_id, actor, "user.updated", "user", membership.user_id, changes, at=at)
+
+
 _EMAIL_TAKEN = ("email is already registered", "email_taken")
 
 
@@ -311,6 +336,7 @@ def create_workspace(
             (admin, "user id collision; retry", "user_exists"),
             (membership, "membership already exists", "membership_exists"),
             _joined(membership, "added", "system"),
+            _logged(audit_record(workspace_id, created_by, "workspace.created", "workspace", workspace_id)),
         ]
     )
     return {**_workspace_view(workspace), "admin": _user_view(admin)}
@@ -372,6 +398,7 @@ def create_user(
                     (user, "user id is taken", "user_exists"),
                     (membership, "membership already exists", "membership_exists"),
                     _joined(membership, "added", "admin"),
+                    _logged(_user_created(membership)),
                 ]
             )
         except Conflict as conflict:
@@ -388,6 +415,7 @@ def _join_existing_account(user_id, workspace_id, email, email_key, display_name
         [
             (membership, "email is already a member of this workspace", "email_taken"),
             _joined(membership, "added", "admin"),
+            _logged(_user_created(membership)),
         ]
     )
     return _member_view(membership)
@@ -633,6 +661,7 @@ def change_member(
         return _member_view(membership)
     actions += [MembershipRecord.updated_at.set(now), MembershipRecord.updated_by.set(changed_by)]
     user, user_actions = _home_roles_copy(membership, new_roles, now, changed_by)
+    audits.append(_user_updated(membership, audits, changed_by, now))
     store.change_membership(membership, actions, audits, user, user_actions)
     return get_member(workspace_id, user_id)
 
@@ -741,6 +770,7 @@ def sync_identity_provider_member(
                 [
                     (record, "membership already exists", "membership_exists"),
                     _joined(record, "provisioned", "identity_provider"),
+                    _logged(_user_created(record)),
                 ]
             )
         except Conflict:  # a concurrent first request provisioned it: sync against that one
@@ -760,7 +790,9 @@ def sync_identity_provider_member(
         MembershipRecord.updated_at.set(now),
         MembershipRecord.updated_by.set(IDENTITY_PROVIDER_ACTOR),
     ]
-    store.change_membership(membership, actions, [audit])
+    store.change_membership(
+        membership, actions, [audit, _user_updated(membership, [audit], IDENTITY_PROVIDER_ACTOR, now)]
+    )
     membership.roles = roles
     return membership
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
@@ -19,6 +20,7 @@ from chalicelib.auth.roles import ADMIN
 from chalicelib.clock import now_iso
 from chalicelib.domain import csat, directory, sla
 from chalicelib.domain import ticket_rules as rules
+from chalicelib.domain.audit import audit_record
 from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_records import (
     NUMBER_PREFIX,
@@ -74,7 +76,23 @@ class _Change:
 
     def records(self) -> list:
         """Everything this change writes besides the ticket and its tag entries."""
-        return self.history + self.events
+        return self.history + self.events + [self.audit_row]
+
+    @cached_property
+    def audit_row(self):
+        """The change's one audit row; its action is the first event's topic (``ticket.<verb>``)."""
+        ticket = self.ticket
+        action = self.events[0].type
+        return audit_record(
+            ticket.workspace_id,
+            self.actor.user_id,
+            action,
+            "ticket",
+            ticket.id,
+            self.changed or None,
+            self.correlation_id,
+            self.at,
+        )
 
     def emit(self, event_type: str, data: dict) -> None:
         ticket = self.ticket
@@ -209,9 +227,9 @@ def update_ticket(
         change.set("assignee_id", _checked_assignee(workspace_id, data["assignee_id"]))
     if not change.changed:
         return to_public(ticket, actor)
-    change.emit(Topic.TICKET_UPDATED, {"changes": change.changed})
+    change.emit(Topic.TICKET_UPDATED, {"changes": change.changed, "status": ticket.status})
     if "status" in change.changed:
-        change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": data.get("reason")})
+        change.emit(Topic.TICKET_STATUS_CHANGED, _status_changed_data(change, data.get("reason")))
     if "assignee_id" in change.changed:
         change.emit(Topic.TICKET_ASSIGNED, {**change.changed["assignee_id"], "team": ticket.team})
     _commit(change, expected_version=expected_version, extra_puts=csat.issue_on_resolve(change))
@@ -234,7 +252,7 @@ def change_status(
     _apply_status(change, status, reason)
     if not change.changed:
         return to_public(ticket, actor)
-    change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": reason})
+    change.emit(Topic.TICKET_STATUS_CHANGED, _status_changed_data(change, reason))
     _commit(change, expected_version=expected_version, extra_puts=csat.issue_on_resolve(change))
     return to_public(ticket, actor)
 
@@ -268,7 +286,10 @@ def delete_ticket(workspace_id: str, actor: Principal, ticket_ref: str, correlat
     change = _Change(ticket, actor, correlation_id)
     ticket.deleted_at = change.at
     change.history.append(history_row(ticket, actor.user_id, change.at, "ticket", "active", "deleted", correlation_id))
-    change.emit(Topic.TICKET_DELETED, {"number": to_public(ticket)["number"], "status": ticket.status})
+    change.emit(
+        Topic.TICKET_DELETED,
+        {"number": to_public(ticket)["number"], "status": ticket.status, "priority": ticket.priority},
+    )
     _commit(change, expected_version=expected_version)
 
 
@@ -303,7 +324,17 @@ def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: s
         actor_id=actor.user_id,
         audience_id=ticket.requester_id,
     )
-    _refuse_oversized([comment, row, event])
+    audit = audit_record(
+        workspace_id,
+        actor.user_id,
+        event.type,
+        "ticket",
+        ticket.id,
+        {"comment": {"from": None, "to": comment_id}},
+        correlation_id,
+        at,
+    )
+    _refuse_oversized([comment, row, event, audit])
     first_response = sla.record_first_response(ticket, actor, is_internal, at)  # timer writes, or None
     try:
         with transaction() as write:
@@ -317,6 +348,7 @@ def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: s
             write.save(comment)
             write.save(row)
             write.save(event)
+            write.save(audit)
     except TransactWriteError as error:
         if "ConditionalCheckFailed" in cancellation_codes(error) and first_response is None:
             raise NotFound("ticket not found") from error
@@ -369,6 +401,20 @@ def _child_page(model, pk: str, prefix: str, condition, limit: int, start_key, s
 
 
 # --- internals ---------------------------------------------------------------------------
+
+
+def _status_changed_data(change: _Change, reason: str | None) -> dict:
+    """``ticket.status_changed`` data: the move, and what the metrics count a resolution by (the
+    SLA fields exist once the SLA engine sets them; until then a resolution counts as met)."""
+    ticket = change.ticket
+    return {
+        **change.changed["status"],
+        "reason": reason,
+        "priority": ticket.priority,
+        "created_at": ticket.created_at,
+        "resolution_due_at": getattr(ticket, "resolution_due_at", None),
+        "sla_breached": getattr(ticket, "sla_status", None) == "breached",
+    }
 
 
 def _apply_status(change: _Change, status: str, reason: str | None) -> None:

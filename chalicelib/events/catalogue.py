@@ -106,6 +106,9 @@ TICKET_COUNTERS = Subscription(
         Topic.TICKET_STATUS_CHANGED,
         Topic.TICKET_COMMENTED,
         Topic.TICKET_DELETED,
+        # metrics (issue 7): priority moves of open tickets, CSAT scores
+        Topic.TICKET_UPDATED,
+        Topic.TICKET_CSAT_SUBMITTED,
     ),
     handler="functions.ticket_events_consumer",
     logical_id="TicketEventsConsumerFunction",

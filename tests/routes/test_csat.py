@@ -123,7 +123,10 @@ def test_answering_takes_the_token_off_the_ticket_and_writes_an_audit_row(client
     assert read.json["version"] == ticket["version"] + 1  # a stale If-Match cannot put the token back
     from chalicelib.models.audit import AuditItem, audit_pk
 
-    actions = [(row.action, row.target_id, json.loads(row.changes)) for row in AuditItem.query(audit_pk(workspace_id))]
+    actions = [
+        (row.action, row.target_id, json.loads(row.changes) if row.changes else None)
+        for row in AuditItem.query(audit_pk(workspace_id))
+    ]
     assert ("csat.submitted", ticket["id"], {"csat": {"from": None, "to": "bad"}}) in actions
 
 

@@ -404,7 +404,7 @@ def test_every_change_writes_its_outbox_event_with_the_correlation_id(client, as
     ]
     assert {e["correlation_id"] for e in events} == {"trace-123"}
     assert all(e["subject"] == {"type": "ticket", "id": ticket["id"]} for e in events)
-    assert events[2]["data"] == {"from": "new", "to": "open", "reason": None}
+    assert events[2]["data"].items() >= {"from": "new", "to": "open", "reason": None, "priority": "medium"}.items()
 
 
 def test_refused_input_does_not_spend_a_ticket_number(client, as_role):

@@ -28,7 +28,8 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # Login (and its throttle), users, workspaces; idempotency records for mutating routes.
     "DirectoryApiFunction": Access(writes=("directory", "idempotency")),
     # Tickets with their outbox events; directory: assignee roles and OIDC users' first-sign-in provisioning.
-    "TicketsApiFunction": Access(writes=("tickets", "events", "idempotency", "directory")),
+    "TicketsApiFunction": Access(writes=("tickets", "events", "idempotency", "directory", "audit"), files=True),
+    "AdminApiFunction": Access(writes=("directory", "idempotency", "audit"), reads=("metrics",)),
     # Counters plus a receipt per event, in one transaction.
     "TicketEventsConsumerFunction": Access(writes=("events", "metrics")),
     # The outbox sweep and the stream relay: read undispatched events, put them on the bus, mark them.

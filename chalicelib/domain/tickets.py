@@ -454,6 +454,12 @@ def _load(workspace_id: str, ticket_ref: str) -> TicketItem:
     return ticket
 
 
+def visible_ticket(workspace_id: str, actor: Principal, ticket_ref: str) -> TicketItem:
+    """The live ticket ``ticket_ref`` names, if ``actor`` may see it (requesters: their own); NotFound
+    otherwise, exactly as for a missing one. For capabilities that hang things off a ticket."""
+    return _load_visible(workspace_id, actor, ticket_ref)
+
+
 def _load_visible(workspace_id: str, actor: Principal, ticket_ref: str) -> TicketItem:
     ticket = _load(workspace_id, ticket_ref)
     if not rules.can_view(actor, ticket.requester_id):

@@ -17,6 +17,18 @@ from chalicelib.settings import get_settings
 _CLIENT_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10)
 # PynamoDB's own choice for its DynamoDB client: it validates requests itself.
 _DYNAMODB_CONFIG = _CLIENT_CONFIG.merge(Config(parameter_validation=False))
+# Presigned URLs: SigV4 binds Content-Type and Content-Length into the signature (the default SigV2 query
+# auth does not); path-style keeps a local endpoint's URLs on the host the caller already reaches.
+_S3_CONFIG = _CLIENT_CONFIG.merge(Config(signature_version="s3v4"))
+_S3_LOCAL_CONFIG = _S3_CONFIG.merge(Config(s3={"addressing_style": "path"}))
+
+
+def _config_for(service: str, endpoint_url: str | None) -> Config:
+    if service == "dynamodb":
+        return _DYNAMODB_CONFIG
+    if service == "s3":
+        return _S3_LOCAL_CONFIG if endpoint_url else _S3_CONFIG
+    return _CLIENT_CONFIG
 
 
 @cache
@@ -31,12 +43,13 @@ _CREATION_LOCK = threading.Lock()  # botocore sessions are not thread-safe while
 @cache
 def client(service: str):
     settings = get_settings()
+    endpoint_url = settings.endpoint_for(service)
     with _CREATION_LOCK:
         return _session().client(
             service,
             region_name=settings.region,
-            endpoint_url=settings.endpoint_for(service),
-            config=_DYNAMODB_CONFIG if service == "dynamodb" else _CLIENT_CONFIG,
+            endpoint_url=endpoint_url,
+            config=_config_for(service, endpoint_url),
         )
 
 

@@ -74,6 +74,8 @@ class Settings:
     cursor_secret: str | None = None
     max_body_bytes: int = 1024 * 1024
     bucket_name: str | None = None
+    # make run only: a folder where confirmed uploads are also written, because moto keeps S3 in memory
+    local_files_dir: str | None = None
     log_level: str = "INFO"
     log_format: str = "json"  # json | console (readable lines for make run)
 
@@ -128,6 +130,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         alert_ticket_min_severity=env.get("ALERT_TICKET_MIN_SEVERITY", "high").strip().lower(),
         cursor_secret=env.get("CURSOR_SECRET") or None,
         bucket_name=env.get("DESKFLOW_BUCKET") or None,
+        local_files_dir=env.get("DESKFLOW_LOCAL_FILES_DIR") or None,
         log_level=env.get("LOG_LEVEL", "INFO"),
         log_format=_log_format(env.get("LOG_FORMAT")),
     )

@@ -32,6 +32,10 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "TicketsApiFunction": Access(
         writes=("tickets", "events", "idempotency", "directory", "jobs", "audit", "notifications", "sla"), files=True
     ),
+    # Exports (jobs, files), CSAT answers (tickets, audit) and the notification feed.
+    "TicketExtrasApiFunction": Access(
+        writes=("tickets", "events", "idempotency", "directory", "jobs", "audit", "notifications", "sla"), files=True
+    ),
     "AdminApiFunction": Access(writes=("directory", "idempotency", "audit"), reads=("metrics",)),
     # Counters plus a receipt per event, in one transaction.
     "TicketEventsConsumerFunction": Access(writes=("events", "metrics")),

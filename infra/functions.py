@@ -12,6 +12,7 @@ API_FUNCTIONS: dict[str, dict] = {
     "system": {"logical_id": "SystemApiFunction", "module": "functions.system_api"},
     "directory": {"logical_id": "DirectoryApiFunction", "module": "functions.directory_api"},
     "tickets": {"logical_id": "TicketsApiFunction", "module": "functions.tickets_api"},
+    "ticket_extras": {"logical_id": "TicketExtrasApiFunction", "module": "functions.ticket_extras_api"},
     "integrations": {"logical_id": "IntegrationsApiFunction", "module": "functions.integrations_api"},
     "approvals": {"logical_id": "ApprovalsApiFunction", "module": "functions.approvals_api"},
     "workflows": {"logical_id": "WorkflowsApiFunction", "module": "functions.workflows_api"},

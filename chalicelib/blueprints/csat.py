@@ -13,7 +13,7 @@ from chalicelib.http.registry import RouteFamily
 from chalicelib.http.responses import Reply
 from chalicelib.http.schemas import named, string_enum
 
-routes = RouteFamily("tickets")
+routes = RouteFamily("ticket_extras")
 
 PUBLIC = {"auth": False, "tenant": False}
 SURVEY_PATH = "/api/v1/csat/{token}"

@@ -9,7 +9,7 @@ from chalicelib.http.registry import RouteFamily
 from chalicelib.http.responses import Reply
 from chalicelib.http.schemas import NULLABLE_STRING, NULLABLE_TIME, TIME, list_of, named
 
-routes = RouteFamily("tickets")
+routes = RouteFamily("ticket_extras")
 
 FEED_PATH = "/api/v1/notifications"
 

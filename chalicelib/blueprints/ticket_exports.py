@@ -9,7 +9,7 @@ from chalicelib.http.registry import RouteFamily
 from chalicelib.http.responses import Reply
 from chalicelib.http.schemas import NULLABLE_STRING, NULLABLE_TIME, TIME, named, string_enum
 
-routes = RouteFamily("tickets")
+routes = RouteFamily("ticket_extras")
 
 EXPORT_JOBS_PATH = "/api/v1/exports/tickets"
 # The list's filters and sort, without its paging: an export is the whole filtered list.

@@ -44,6 +44,11 @@ class LocalConfig:
         return self.state_dir / "dynamodb"
 
     @property
+    def files_dir(self) -> Path:
+        """Confirmed uploads, one fsynced file each (S3 lives in moto's memory)."""
+        return self.state_dir / "files"
+
+    @property
     def jwt_secret_file(self) -> Path:
         return self.state_dir / "jwt-secret"
 

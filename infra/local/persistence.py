@@ -3,8 +3,10 @@
 
 What still needs it:
 - the files bucket (S3 lives in moto): a clean stop keeps every object; a ``kill -9`` or a crash loses
-  the objects written since the last periodic snapshot (``DESKFLOW_SNAPSHOT_SECONDS``, 60 s by default).
-  No API route writes S3 yet; attachments and exports will, and will need more than this.
+  the objects written since the last periodic snapshot (``DESKFLOW_SNAPSHOT_SECONDS``, 60 s by default),
+  except confirmed attachments: the runner sets ``DESKFLOW_LOCAL_FILES_DIR``, confirming an upload writes
+  the object there (fsynced) before the API answers (``chalicelib.models.files_bucket.keep``), and
+  ``restore_kept_objects`` puts them back at start, after the snapshot (they are the newer truth).
 - the tables, only when DynamoDB itself is moto (no Java found): the same window of loss applies to
   every table then. With DynamoDB Local the tables are durable on their own and are left out.
 
@@ -171,6 +173,25 @@ def load_state(path: Path, include_tables: bool = True) -> dict[str, int] | None
     if state.get("format") != FORMAT_VERSION:
         raise RuntimeError(f"{path} has snapshot format {state.get('format')!r}; expected {FORMAT_VERSION}")
     return restore(state, include_tables)
+
+
+def use_kept_files(folder: Path) -> None:
+    """Have this process (and the API processes it starts) keep confirmed uploads in ``folder``."""
+    from chalicelib.settings import reset_settings
+
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["DESKFLOW_LOCAL_FILES_DIR"] = str(folder)
+    reset_settings()
+
+
+def restore_kept_objects(folder: Path) -> int:
+    """Put every object kept in ``folder`` (``files_bucket.keep``) back into the files bucket; returns how many."""
+    if not folder.is_dir():
+        return 0
+    # ".object-*" files are writes a crash interrupted before their rename: never acknowledged, so skipped.
+    paths = sorted(path for path in folder.glob("*.json") if not path.name.startswith("."))
+    objects = [json.loads(path.read_text()) for path in paths]
+    return restore({"bucket": {"objects": objects}}, include_tables=False)["objects"]
 
 
 class PeriodicSnapshots:

@@ -98,6 +98,7 @@ class LocalStack:
         bootstrap()
         if self.emulator.embedded:
             self._restore()
+            self._keep_confirmed_files()
         redeliver_unconsumed()  # queues do not outlive the emulator; the outbox and receipts do
         if self.config.seed:
             self._seed()
@@ -179,6 +180,15 @@ class LocalStack:
                 f"cannot restore {self.config.state_file}: {error}\n"
                 "Move it away, or run `make reset` to start from empty tables."
             ) from error
+
+    def _keep_confirmed_files(self) -> None:
+        """Confirmed uploads outlive a kill -9: back into moto now, and kept on disk as they are confirmed."""
+        from infra.local.persistence import restore_kept_objects, use_kept_files
+
+        kept = restore_kept_objects(self.config.files_dir)
+        if kept:
+            self.restored = {**(self.restored or {}), "kept_files": kept}
+        use_kept_files(self.config.files_dir)
 
     def _seed(self) -> None:
         from infra.seed import seed

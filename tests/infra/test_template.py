@@ -53,6 +53,7 @@ SETTINGS_LEFT_TO_DEFAULTS = {
     "REQUIRE_IDEMPOTENCY_KEY",
     "LOG_LEVEL",
     "ALERT_TICKET_MIN_SEVERITY",  # "high" unless a deployment wants otherwise
+    "DESKFLOW_LOCAL_FILES_DIR",  # make run only: where confirmed uploads are kept beside moto's memory
 }
 POWERTOOLS_SETTINGS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
 

@@ -26,7 +26,8 @@ class Access:
 FUNCTION_ACCESS: dict[str, Access] = {
     "SystemApiFunction": Access(),  # health and the OpenAPI document
     # Login (and its throttle), users, workspaces; idempotency records for mutating routes.
-    "DirectoryApiFunction": Access(writes=("directory", "idempotency")),
+    # Requesters, teams, technicians, buildings: their audit rows, in the change's transaction.
+    "DirectoryApiFunction": Access(writes=("directory", "idempotency", "audit")),
     # Tickets with their outbox events; directory: assignee roles and OIDC users' first-sign-in provisioning.
     "TicketsApiFunction": Access(writes=("tickets", "events", "idempotency", "directory")),
     # Counters plus a receipt per event, in one transaction.

@@ -83,7 +83,7 @@ CREATE_TEAM_BODY = {
     "type": "object",
     "additionalProperties": False,
     "required": ["name"],
-    "properties": _TEAM_FIELDS,
+    "properties": {"id": {**_ID, "description": "chosen by the client (plumbing), or generated"}, **_TEAM_FIELDS},
 }
 UPDATE_TEAM_BODY = {
     "title": "TeamPatch",
@@ -286,7 +286,8 @@ TEAM_PATH = "/api/v1/teams/{team_id}"
     "/api/v1/teams",
     "POST",
     operation_id="createTeam",
-    summary="Create a team (admin); its name is unique in the workspace (409 team_name_taken)",
+    summary="Create a team (admin); its id and name are unique in the workspace (409 team_exists, "
+    "team_name_taken)",
     roles=ADMINS,
     body=CREATE_TEAM_BODY,
     response=TEAM,
@@ -297,6 +298,7 @@ def create_team(request):
     team = teams.create_team(
         request.workspace_id,
         request.body["name"],
+        team_id=request.body.get("id"),
         description=request.body.get("description", ""),
         members=request.body.get("members", []),
         actor_id=request.principal.user_id,

@@ -51,14 +51,22 @@ def _name_claim(workspace_id: str, name: str, team_id: str) -> TeamNameClaim:
 
 
 def create_team(
-    workspace_id: str, name: str, *, description: str = "", members=(), actor_id: str, correlation_id=None
+    workspace_id: str,
+    name: str,
+    *,
+    team_id: str | None = None,
+    description: str = "",
+    members=(),
+    actor_id: str,
+    correlation_id=None,
 ) -> dict:
-    """A new team; Conflict ``team_name_taken`` when the workspace has a team of that name."""
+    """A new team (``team_id`` chosen by the caller, or generated); Conflict ``team_name_taken``
+    when the workspace has a team of that name, ``team_exists`` when the id is taken."""
+    team_id = people.checked_id(team_id) if team_id is not None else people.new_id("team")
     name = people.text(name, "name")
     description = people.text(description, "description", DESCRIPTION_MAX, required=False)
     chosen = _members(workspace_id, list(members))
     at = now_iso()
-    team_id = people.new_id("team")
     team = TeamRecord(
         pk=store.teams_pk(workspace_id),
         sk=f"{store.TEAM_PREFIX}{team_id}",
@@ -73,7 +81,7 @@ def create_team(
     )
     changes = store.Changes()
     changes.put_new(_name_claim(workspace_id, name, team_id), Conflict(_NAME_TAKEN[0], code=_NAME_TAKEN[1]))
-    changes.put_new(team, Conflict("team id collision; retry", code="team_exists"))
+    changes.put_new(team, Conflict("a team with this id already exists", code="team_exists"))
     created = {"name": name, "description": description, "members": chosen}
     changes.put_audit(
         audit_record(workspace_id, actor_id, "team.created", "team", team_id, created, correlation_id, at)

@@ -119,7 +119,7 @@ def seed(password: str = DEFAULT_PASSWORD) -> SeedReport:
     return report
 
 
-DEMO_TEAMS = {"facilities": "Facilities", "it-support": "IT Support"}
+DEMO_TEAMS = {"plumbing": "Plumbing", "facilities": "Facilities", "it-support": "IT Support"}
 DEMO_BUILDING = ("building-1", "Harbour View", "1 Quay Street")
 DEMO_APARTMENTS = (("apartment-7", 1), ("apartment-12", 3))
 

@@ -286,8 +286,7 @@ TEAM_PATH = "/api/v1/teams/{team_id}"
     "/api/v1/teams",
     "POST",
     operation_id="createTeam",
-    summary="Create a team (admin); its id and name are unique in the workspace (409 team_exists, "
-    "team_name_taken)",
+    summary="Create a team (admin); its id and name are unique in the workspace (409 team_exists, team_name_taken)",
     roles=ADMINS,
     body=CREATE_TEAM_BODY,
     response=TEAM,

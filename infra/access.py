@@ -26,8 +26,7 @@ class Access:
 FUNCTION_ACCESS: dict[str, Access] = {
     "SystemApiFunction": Access(),  # health and the OpenAPI document
     # Login (and its throttle), users, workspaces; idempotency records for mutating routes.
-    # Requesters, teams, technicians, buildings: their audit rows, in the change's transaction.
-    "DirectoryApiFunction": Access(writes=("directory", "idempotency", "audit")),
+    "DirectoryApiFunction": Access(writes=("directory", "idempotency")),
     # Tickets with their outbox events; directory: assignee roles and OIDC users' first-sign-in provisioning.
     "TicketsApiFunction": Access(writes=("tickets", "events", "idempotency", "directory")),
     # Counters plus a receipt per event, in one transaction.
@@ -36,4 +35,6 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "OutboxPublisherFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "OutboxRelayFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "ScheduledRunsConsumerFunction": Access(writes=("metrics",)),
+    # Requesters, teams, technicians, buildings (directory table), each change with its audit row.
+    "PeopleApiFunction": Access(writes=("directory", "idempotency", "audit")),
 }

@@ -12,7 +12,7 @@ from chalicelib.http.request import etag_for
 from chalicelib.http.responses import Reply
 from chalicelib.http.schemas import TIME, list_of
 
-routes = RouteFamily("directory")
+routes = RouteFamily("people")
 
 ADMINS = frozenset({ADMIN})
 

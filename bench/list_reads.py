@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from bench.api import BenchApi
 from bench.dynamodb_calls import COUNTER, ReadBudgetExceeded
-from bench.seed_tickets import TicketProfile, build_ticket_items, seed_tickets
+from bench.seed_tickets import TicketProfile, build_ticket_items, ensure_team, seed_tickets
 from chalicelib.domain.ticket_listing import MAX_ITEMS_READ
 
 WORKSPACE_SIZES = (1_000, 20_000)
@@ -73,6 +73,7 @@ def shape_differences(client) -> list[str]:
     from chalicelib.settings import get_settings
 
     api = BenchApi(client, SHAPE_WORKSPACE)
+    ensure_team(SHAPE_WORKSPACE, "it")  # a ticket's team names an existing team
     body = {"title": "Shape", "priority": "high", "category": "network", "team": "it", "tags": ["vpn"]}
     created = api.call("POST", "/api/v1/tickets", body=body).body
     profile = TicketProfile(

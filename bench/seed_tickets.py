@@ -16,6 +16,7 @@ any window of the newest tickets looks alike whatever the workspace's size.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -101,3 +102,12 @@ def seed_tickets(workspace_id: str, first_index: int, count: int) -> int:
                     written += 1
         batch.save(SequenceItem(pk=f"WS#{workspace_id}", sk="COUNTER#ticket_number", value=first_index + count))
     return written + 1
+
+
+def ensure_team(workspace_id: str, team_id: str) -> None:
+    """Make ``team_id`` a team of the workspace (a ticket's team must name one) unless it is already."""
+    from chalicelib.domain.teams import create_team
+    from chalicelib.errors import Conflict
+
+    with suppress(Conflict):
+        create_team(workspace_id, team_id.upper(), team_id=team_id, actor_id="bench")

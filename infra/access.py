@@ -69,4 +69,6 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "SlaSweepFunction": Access(writes=("tickets", "events", "audit", "sla")),
     "SlaEscalationStarterFunction": Access(starts=("sla-escalation",)),
     "SlaEscalationConsumerFunction": Access(writes=("tickets", "events", "audit", "sla"), completes_tasks=True),
+    # Requesters, teams, technicians, buildings (directory table), each change with its audit row.
+    "PeopleApiFunction": Access(writes=("directory", "idempotency", "audit")),
 }

@@ -18,6 +18,7 @@ API_FUNCTIONS: dict[str, dict] = {
     "workflows": {"logical_id": "WorkflowsApiFunction", "module": "functions.workflows_api"},
     "sla": {"logical_id": "SlaApiFunction", "module": "functions.sla_api"},
     "admin": {"logical_id": "AdminApiFunction", "module": "functions.admin_api"},
+    "people": {"logical_id": "PeopleApiFunction", "module": "functions.people_api"},
 }
 
 # subscription name (or a state machine's task queue, infra/flows.py) -> its consumer (a Powertools batch

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from functools import partial
 
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, NotFound
 
 DEFAULT_PASSWORD = "deskflow-demo"
 DEMO_WORKSPACE = "demo"
@@ -108,6 +108,7 @@ def seed(password: str = DEFAULT_PASSWORD) -> SeedReport:
                 directory.create_user, account.workspace, account.email, password, [account.role], account.display_name
             )
         _ensure(report, account.email, account.email, create)
+    _seed_places_and_people(report)
     requester = directory.find_user_by_email("requester@example.com")
     if DEMO_WORKSPACE in created_workspaces:
         created = _seed_tickets(requester)
@@ -116,6 +117,44 @@ def seed(password: str = DEFAULT_PASSWORD) -> SeedReport:
     elif requester is not None:
         report.demo_tickets = _existing_demo_tickets(requester)
     return report
+
+
+DEMO_TEAMS = {"plumbing": "Plumbing", "facilities": "Facilities", "it-support": "IT Support"}
+DEMO_BUILDING = ("building-1", "Harbour View", "1 Quay Street")
+DEMO_APARTMENTS = (("apartment-7", 1), ("apartment-12", 3))
+
+
+def _seed_places_and_people(report: SeedReport) -> None:
+    """Teams, the demo agent's technician profile, a building with apartments (each left alone if
+    it exists already)."""
+    from contextlib import suppress
+
+    from chalicelib.auth.principal import Principal
+    from chalicelib.domain import buildings, directory, teams, technicians
+
+    agent = directory.find_user_by_email("agent@example.com")
+    actor = directory.SYSTEM_ACTOR
+    with suppress(Conflict):
+        for team_id, name in DEMO_TEAMS.items():
+            members = [agent["id"]] if agent else []
+            teams.create_team(DEMO_WORKSPACE, name, team_id=team_id, members=members, actor_id=actor)
+            report.created.append(f"team {team_id}")
+    with suppress(Conflict):
+        building_id, name, address = DEMO_BUILDING
+        buildings.create_building(DEMO_WORKSPACE, name, building_id=building_id, address=address, actor_id=actor)
+        for apartment_id, floor in DEMO_APARTMENTS:
+            buildings.create_apartment(
+                DEMO_WORKSPACE, building_id, apartment_id=apartment_id, floor=floor, actor_id=actor
+            )
+        report.created.append(f"building {building_id}")
+    if agent is not None:
+        admin = Principal(user_id=actor, email="", roles=frozenset({"admin"}), workspaces=(DEMO_WORKSPACE,))
+        profile = {"skills": ["plumbing", "networking"], "categories": ["plumbing", "network"], "available": True}
+        try:
+            technicians.get_technician(DEMO_WORKSPACE, agent["id"])
+        except NotFound:
+            technicians.put_technician(DEMO_WORKSPACE, admin, agent["id"], profile)
+            report.created.append("technician agent@example.com")
 
 
 def _demo_ticket(ticket: dict) -> DemoTicket:

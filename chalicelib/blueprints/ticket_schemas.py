@@ -45,7 +45,8 @@ _EDITABLE = {
     "category": _NULLABLE_NAME,
     "subcategory": _NULLABLE_NAME,
     "ticket_class": TICKET_CLASS,
-    "team": _NULLABLE_NAME,
+    "team": {**_NULLABLE_ID, "description": "a team id (GET /api/v1/teams)"},
+    "team_id": {**_NULLABLE_ID, "description": "alias of team"},
     "building_id": _NULLABLE_ID,
     "apartment_id": _NULLABLE_ID,
     "source": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,39}$"},
@@ -101,7 +102,7 @@ ASSIGN = named(
         "type": "object",
         "required": ["assignee_id"],
         "additionalProperties": False,
-        "properties": {"assignee_id": _NULLABLE_ID, "team": _NAME},
+        "properties": {"assignee_id": _NULLABLE_ID, "team": {**_ID, "description": "a team id (GET /api/v1/teams)"}},
     },
 )
 

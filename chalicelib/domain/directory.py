@@ -421,6 +421,52 @@ def _join_existing_account(user_id, workspace_id, email, email_key, display_name
     return _member_view(membership)
 
 
+def add_passwordless_member(
+    workspace_id: str,
+    email: str,
+    display_name: str,
+    roles: list[str],
+    *,
+    created_by: str,
+    also_write=lambda member_id: [],
+) -> dict:
+    """Make ``email`` a member of ``workspace_id`` without setting a password (a requester that
+    staff register: no password login until the account gets one). Like ``create_user``, an email
+    that already has an account makes that account a member, answered alike; Conflict
+    ``email_taken`` when it is already a member here. ``also_write(member_id)`` gives records (an
+    audit row) to commit in the same transaction."""
+    workspace_id = _workspace_id(workspace_id, "workspace_id")
+    email, email_key = _email(email)
+    roles = _workspace_roles(roles)
+    display_name = _display_name(display_name, email)
+    stamp = _stamp(created_by, now_iso())
+    for _attempt in range(2):  # a concurrent creation of the same email falls back to joining it
+        claim = store.get_email_claim(email_key)
+        member_id = claim.user_id if claim else new_user_id()
+        membership = _membership_record(member_id, workspace_id, email, email_key, display_name, roles, "local", stamp)
+        joined = [
+            _joined(membership, "added", "admin"),
+            *[(record, "audit row collision; retry", "audit_exists") for record in also_write(member_id)],
+        ]
+        items = [(membership, "email is already a member of this workspace", "email_taken"), *joined]
+        if claim is None:
+            user = _user_record(member_id, email, email_key, display_name, None, roles, workspace_id, stamp)
+            items = [
+                (_email_claim(email_key, member_id, stamp), *_EMAIL_TAKEN),
+                (user, "user id is taken", "user_exists"),
+                (membership, "membership already exists", "membership_exists"),
+                *joined,
+            ]
+        try:
+            store.commit_new_items(items)
+        except Conflict as conflict:
+            if claim is not None or conflict.code != _EMAIL_TAKEN[1]:
+                raise
+            continue
+        return _member_view(membership)
+    raise Conflict("a concurrent change touched the same records; retry", code="write_conflict")
+
+
 def create_platform_admin(
     email: str, password: str, display_name: str = "", *, created_by: str = SYSTEM_ACTOR, user_id: str | None = None
 ) -> dict:

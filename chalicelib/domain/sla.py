@@ -103,9 +103,11 @@ def track(ticket: TicketItem, changed: dict, at: str) -> list:
     status = changed.get("status", {}).get("to")
     if status is None and "priority" not in changed:
         return []
+    halting = status in PAUSING_STATUSES or status in ENDED_STATUSES
+    if "priority" not in changed and not halting and ticket.sla_halted_at is None:
+        return []  # from one running status to another: the deadlines and their timers stand
     terms = terms_of(ticket)
     moment = parse_time(at)
-    halting = status in PAUSING_STATUSES or status in ENDED_STATUSES
     if status is not None and halting and ticket.sla_halted_at is None:
         ticket.sla_halted_at = at
     elif status is not None and not halting and ticket.sla_halted_at is not None:

@@ -18,7 +18,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.auth.principal import Principal
 from chalicelib.auth.roles import ADMIN
 from chalicelib.clock import now_iso
-from chalicelib.domain import csat, directory, sla
+from chalicelib.domain import csat, directory, sla, ticket_references
 from chalicelib.domain import ticket_rules as rules
 from chalicelib.domain.audit import audit_record
 from chalicelib.domain.events import new_event
@@ -123,7 +123,7 @@ def create_ticket(
     requester names someone else or sets what only staff set, PayloadTooLarge for a ticket
     that cannot be stored.
     """
-    data = _resolve_aliases(data)
+    data = ticket_references.with_team_alias(_resolve_aliases(data))
     requester_id = data.get("requester_id") or actor.user_id
     if not rules.is_staff(actor):
         if requester_id != actor.user_id:
@@ -137,6 +137,7 @@ def create_ticket(
             details={"requester_id": "is not a member of this workspace"},
             code="requester_invalid",
         )
+    ticket_references.check(workspace_id, data)
     at = now_iso()
     ticket = new_ticket_item(workspace_id, str(uuid.uuid4()), actor.user_id, {**data, "requester_id": requester_id}, at)
     sla.start_clock(ticket, actor, bool(data.get("simulate_fast_sla")))
@@ -208,7 +209,7 @@ def update_ticket(
     workspace_id: str, actor: Principal, ticket_ref: str, data: dict, correlation_id: str | None, expected_version=None
 ) -> dict:
     """Change any editable fields (and status/assignee, under their own rules) in one write."""
-    data = _resolve_aliases(data)
+    data = ticket_references.with_team_alias(_resolve_aliases(data))
     ticket = _load_visible(workspace_id, actor, ticket_ref)
     _check_version(ticket, expected_version)
     allowed = rules.STAFF_EDITABLE_FIELDS if rules.is_staff(actor) else rules.REQUESTER_EDITABLE_FIELDS
@@ -216,6 +217,7 @@ def update_ticket(
     if forbidden or ("assignee_id" in data and not rules.is_staff(actor)):
         fields = forbidden or ["assignee_id"]
         raise Forbidden("your role cannot change these fields", details={name: "not editable" for name in fields})
+    ticket_references.check(workspace_id, data, ticket)
     change = _Change(ticket, actor, correlation_id)
     for name in allowed:
         if name in data:
@@ -268,6 +270,7 @@ def assign_ticket(
     change = _Change(ticket, actor, correlation_id)
     change.set("assignee_id", _checked_assignee(workspace_id, assignee_id))
     if team is not None:
+        ticket_references.check(workspace_id, {"team": team})
         change.set("team", team)
     if not change.changed:
         return to_public(ticket, actor)

@@ -19,3 +19,11 @@ def open_ticket(client, headers: dict, **fields):
     response = call(client, "POST", "/api/v1/tickets", headers, body)
     assert response.status_code == 201, response.body
     return response.json
+
+
+def add_team(workspace_id: str, team_id: str) -> str:
+    """A team of the workspace with the id ``team_id`` (a ticket's ``team`` names an existing team)."""
+    from chalicelib.domain.teams import create_team
+
+    create_team(workspace_id, team_id.title(), team_id=team_id, actor_id="test")
+    return team_id

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.routes.http_helpers import call, open_ticket
+from tests.routes.http_helpers import add_team, call, open_ticket
 
 TICKETS = "/api/v1/tickets"
 
@@ -79,6 +79,7 @@ def test_each_filter_narrows_the_list(client, as_role, member, query, expected):
     assignee, requester = member("agent"), member("requester")
     open_ticket(client, agent, title="Tagged", tags=["vip"], requester_id=requester)
     open_ticket(client, agent, title="Urgent one", priority="urgent", category="plumbing")
+    add_team(agent["x-workspace-id"], "network")
     opened = open_ticket(client, agent, title="Open one", team="network")
     call(client, "POST", f"{TICKETS}/{opened['id']}/assignment", agent, {"assignee_id": assignee})
     call(client, "POST", f"{TICKETS}/{opened['id']}/status", agent, {"status": "open"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.routes.http_helpers import call, open_ticket
+from tests.routes.http_helpers import add_team, call, open_ticket
 
 TICKETS = "/api/v1/tickets"
 
@@ -283,6 +283,7 @@ def test_setting_the_current_status_again_changes_nothing(client, as_role):
 def test_assignment_sets_assignee_and_team_and_null_unassigns(client, as_role, member):
     agent = as_role("agent")
     colleague = member("agent")
+    add_team(agent["x-workspace-id"], "plumbing")
     ticket = open_ticket(client, agent)
     path = f"{TICKETS}/{ticket['id']}/assignment"
 

@@ -47,7 +47,7 @@ def test_a_new_ticket_carries_its_deadlines_and_sla_fields(client, as_role, at):
 
 
 def test_seed_000_fast_sla_ticket_is_due_in_seconds(client, as_role, at):
-    ticket = open_ticket(client, as_role("agent"), priority="high", simulate_fast_sla=True, building_id="building-1")
+    ticket = open_ticket(client, as_role("agent"), priority="high", simulate_fast_sla=True)
     assert parse_time(ticket["first_response_due_at"]) == MONDAY_8AM + timedelta(seconds=4)
     assert parse_time(ticket["resolution_due_at"]) == MONDAY_8AM + timedelta(seconds=24)
     at.advance(seconds=25)

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from infra.tables import TABLES
-from tests.routes.http_helpers import call, open_ticket
+from tests.routes.http_helpers import add_team, call, open_ticket
 
 TICKETS = "/api/v1/tickets"
 TICKET_INDEXES = TABLES["tickets"]["GlobalSecondaryIndexes"]
@@ -94,6 +94,7 @@ def _indexes_touched(before: dict, after: dict) -> set[str]:
 
 def test_a_status_change_touches_only_the_status_and_updated_indexes(client, as_role, dynamodb_calls):
     agent = as_role("agent")
+    add_team(agent["x-workspace-id"], "network")
     ticket = open_ticket(client, agent, team="network", category="vpn", tags=["remote"], priority="high")
     before = _raw_ticket(agent["x-workspace-id"], ticket["id"])
     dynamodb_calls.clear()
@@ -116,6 +117,7 @@ def test_a_status_change_touches_only_the_status_and_updated_indexes(client, as_
 
 def test_a_title_edit_touches_only_the_updated_index(client, as_role):
     agent = as_role("agent")
+    add_team(agent["x-workspace-id"], "network")
     ticket = open_ticket(client, agent, team="network", tags=["remote"])
     before = _raw_ticket(agent["x-workspace-id"], ticket["id"])
 
@@ -139,6 +141,7 @@ def test_a_title_edit_touches_only_the_updated_index(client, as_role):
 )
 def test_a_list_page_is_one_query_and_at_most_one_batch_get(client, as_role, dynamodb_calls, query):
     agent = as_role("agent")
+    add_team(agent["x-workspace-id"], "network")
     for number in range(4):
         open_ticket(client, agent, title=f"T{number}", team="network", category="vpn", tags=["remote"])
     dynamodb_calls.clear()

@@ -20,6 +20,7 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.csat",
         "chalicelib.blueprints.notifications",
     ),
+    "integrations": ("chalicelib.blueprints.integrations", "chalicelib.blueprints.webhook_subscriptions"),
 }
 
 

@@ -35,4 +35,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "OutboxPublisherFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "OutboxRelayFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "ScheduledRunsConsumerFunction": Access(writes=("metrics",)),
+    # Integration settings (directory) and webhooks: tickets changed with their outbox events, the
+    # webhooks table's delivery records, links and subscriptions; audit rows for settings changes.
+    "IntegrationsApiFunction": Access(writes=("tickets", "events", "idempotency", "audit", "directory", "webhooks")),
+    # Outgoing webhooks: reads subscriptions, records each delivery attempt.
+    "OutgoingWebhooksConsumerFunction": Access(writes=("webhooks",)),
 }

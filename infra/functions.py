@@ -12,6 +12,7 @@ API_FUNCTIONS: dict[str, dict] = {
     "system": {"logical_id": "SystemApiFunction", "module": "functions.system_api"},
     "directory": {"logical_id": "DirectoryApiFunction", "module": "functions.directory_api"},
     "tickets": {"logical_id": "TicketsApiFunction", "module": "functions.tickets_api"},
+    "integrations": {"logical_id": "IntegrationsApiFunction", "module": "functions.integrations_api"},
 }
 
 # subscription name (or a state machine's task queue, infra/flows.py) -> its consumer (a Powertools batch

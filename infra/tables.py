@@ -153,6 +153,9 @@ TABLES: dict[str, dict] = {
         _pk_sk(),
         [_gsi("by-actor", "actor_key", "sk"), _gsi("by-target", "target_key", "sk")],
     ),
+    # Integrations (chalicelib.models.webhooks): incoming delivery records (TTL), GitHub issue/run links,
+    # agent workflow executions, outgoing webhook subscriptions and their deliveries; no index needed.
+    "webhooks": _table("webhooks", _pk_sk(), ttl="expires_at"),
 }
 
 

@@ -92,8 +92,14 @@ class _Change:
         )
 
 
-def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_id: str | None) -> dict:
+def create_ticket(
+    workspace_id: str, actor: Principal, data: dict, correlation_id: str | None, extra_puts=(), ticket_id=None
+) -> dict:
     """Open a ticket. Requesters always open tickets for themselves; staff may name the requester.
+
+    ``extra_puts``: ``(item, condition)`` pairs written in the same transaction (an integration's
+    delivery record or link, which needs the new ticket's id: ``ticket_id`` gives it, else a new uuid);
+    a failed condition there is a Conflict and nothing is written.
 
     ``data`` uses the public field names (priority accepts P1–P4 and 1–4). Raises
     ValidationError for bad values or a requester outside the workspace, Forbidden when a
@@ -115,13 +121,14 @@ def create_ticket(workspace_id: str, actor: Principal, data: dict, correlation_i
             code="requester_invalid",
         )
     at = now_iso()
-    ticket = new_ticket_item(workspace_id, str(uuid.uuid4()), actor.user_id, {**data, "requester_id": requester_id}, at)
+    ticket_id = ticket_id or str(uuid.uuid4())
+    ticket = new_ticket_item(workspace_id, ticket_id, actor.user_id, {**data, "requester_id": requester_id}, at)
     ticket.number = _WIDEST_NUMBER
     _refuse_oversized([ticket, *_opening(ticket, actor, correlation_id, at).records()])
     ticket.number = number = _next_ticket_number(workspace_id)  # only once the input is known to be good
     change = _opening(ticket, actor, correlation_id, at)
     number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket.id)
-    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist())])
+    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist()), *extra_puts])
     return to_public(ticket)
 
 
@@ -174,9 +181,16 @@ def get_ticket(workspace_id: str, actor: Principal, ticket_ref: str) -> dict:
 
 
 def update_ticket(
-    workspace_id: str, actor: Principal, ticket_ref: str, data: dict, correlation_id: str | None, expected_version=None
+    workspace_id: str,
+    actor: Principal,
+    ticket_ref: str,
+    data: dict,
+    correlation_id: str | None,
+    expected_version=None,
+    extra_puts=(),
 ) -> dict:
-    """Change any editable fields (and status/assignee, under their own rules) in one write."""
+    """Change any editable fields (and status/assignee, under their own rules) in one write
+    (``extra_puts`` as in ``create_ticket``; not written when nothing changes)."""
     data = _resolve_aliases(data)
     ticket = _load_visible(workspace_id, actor, ticket_ref)
     _check_version(ticket, expected_version)
@@ -201,7 +215,7 @@ def update_ticket(
         change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": data.get("reason")})
     if "assignee_id" in change.changed:
         change.emit(Topic.TICKET_ASSIGNED, {**change.changed["assignee_id"], "team": ticket.team})
-    _commit(change, expected_version=expected_version)
+    _commit(change, expected_version=expected_version, extra_puts=extra_puts)
     return to_public(ticket)
 
 
@@ -213,8 +227,10 @@ def change_status(
     reason: str | None,
     correlation_id,
     expected_version=None,
+    extra_puts=(),
 ) -> dict:
-    """Move a ticket through its workflow; Conflict for a transition the workflow forbids."""
+    """Move a ticket through its workflow; Conflict for a transition the workflow forbids
+    (``extra_puts`` as in ``create_ticket``; not written when the status is already ``status``)."""
     ticket = _load_visible(workspace_id, actor, ticket_ref)
     _check_version(ticket, expected_version)
     change = _Change(ticket, actor, correlation_id)
@@ -222,7 +238,7 @@ def change_status(
     if not change.changed:
         return to_public(ticket)
     change.emit(Topic.TICKET_STATUS_CHANGED, {**change.changed["status"], "reason": reason})
-    _commit(change, expected_version=expected_version)
+    _commit(change, expected_version=expected_version, extra_puts=extra_puts)
     return to_public(ticket)
 
 
@@ -259,8 +275,11 @@ def delete_ticket(workspace_id: str, actor: Principal, ticket_ref: str, correlat
     _commit(change, expected_version=expected_version)
 
 
-def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: str, is_internal: bool, correlation_id):
-    """Add a markdown comment. Internal comments are for staff; requesters never see them."""
+def add_comment(
+    workspace_id: str, actor: Principal, ticket_ref: str, body_md: str, is_internal: bool, correlation_id, extra_puts=()
+):
+    """Add a markdown comment. Internal comments are for staff; requesters never see them
+    (``extra_puts`` as in ``create_ticket``: their failed condition is a Conflict)."""
     if is_internal and not rules.is_staff(actor):
         raise Forbidden("only agents and admins write internal comments", code="role_forbidden")
     if not body_md.strip():
@@ -297,9 +316,14 @@ def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: s
             write.save(comment)
             write.save(row)
             write.save(event)
+            for item, condition in extra_puts:
+                write.save(item, condition=condition)
     except TransactWriteError as error:
-        if "ConditionalCheckFailed" in cancellation_codes(error):
+        codes = cancellation_codes(error)
+        if codes[:1] == ["ConditionalCheckFailed"]:
             raise NotFound("ticket not found") from error
+        if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
+            raise Conflict("a concurrent change touched the same records; retry", code="concurrent_update") from error
         raise
     return comment_to_public(comment)
 

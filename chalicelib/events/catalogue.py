@@ -109,7 +109,24 @@ TICKET_COUNTERS = Subscription(
     logical_id="TicketEventsConsumerFunction",
 )
 
-SUBSCRIPTIONS: dict[str, Subscription] = {subscription.name: subscription for subscription in (TICKET_COUNTERS,)}
+# Outgoing webhooks (issue 9): every topic, since each workspace's subscriptions choose their own; a
+# slow receiver holds a message up to 100 s (the consumer's timeout, a sixth of the visibility timeout).
+OUTGOING_WEBHOOKS = Subscription(
+    name="outgoing-webhooks",
+    topics=tuple(Topic),
+    handler="functions.outgoing_webhooks_consumer",
+    logical_id="OutgoingWebhooksConsumerFunction",
+    batch_size=5,
+    visibility_timeout=600,
+)
+
+SUBSCRIPTIONS: dict[str, Subscription] = {
+    subscription.name: subscription
+    for subscription in (
+        TICKET_COUNTERS,
+        OUTGOING_WEBHOOKS,
+    )
+}
 
 
 def subscriptions_for(topic_name: str, subscriptions: dict[str, Subscription] | None = None) -> list[Subscription]:

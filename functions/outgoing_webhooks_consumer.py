@@ -8,7 +8,9 @@ with a higher receive count; the domain gives up (records ``failed``) at the las
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A whole batch owed retries is routine here (a receiver is down), not a function error: report every
+# record failed instead of raising, so the backoff set on each message decides when it comes back.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record) -> None:

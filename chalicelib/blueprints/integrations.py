@@ -13,6 +13,7 @@ from chalicelib.domain import agent_callbacks, github_webhooks, integrations
 from chalicelib.http.pipeline import parse_json_body
 from chalicelib.http.registry import RouteFamily
 from chalicelib.http.responses import Reply
+from chalicelib.settings import get_settings
 
 routes = RouteFamily("integrations")
 
@@ -22,6 +23,8 @@ GITHUB_WEBHOOK_PATH = "/api/v1/integrations/github/webhook"
 AGENT_CALLBACK_PATH = "/api/v1/webhooks/workflow-completed"
 _WORKSPACE_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"}
 _HOST = re.compile(r"^[A-Za-z0-9.\-:\[\]]{1,255}$")
+_EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com$")
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 _SECRET = {"type": "string", "minLength": 16, "maxLength": 256}
 
 GITHUB_CONFIG_BODY = {
@@ -160,10 +163,17 @@ def _workspace_header(value: str | None) -> str | None:
 
 
 def _base_url(request) -> str:
-    """Where callers reach this API, from the request itself (API Gateway sets Host and
-    X-Forwarded-Proto); a malformed Host falls back to a relative URL."""
+    """Where callers reach this API, read from the request: API Gateway sets Host and X-Forwarded-Proto,
+    and its own execute-api host serves the API under the stage's path (the stage is DESKFLOW_STAGE,
+    see the template); the local gateway serves plain http on loopback. A malformed Host gives a
+    relative URL."""
     host = request.headers.get("host", "")
-    proto = request.headers.get("x-forwarded-proto", "https").split(",")[0].strip().lower()
-    if not _HOST.match(host) or proto not in {"http", "https"}:
+    if not _HOST.match(host):
         return ""
-    return f"{proto}://{host}"
+    hostname = host[: host.find("]") + 1] if host.startswith("[") else host.split(":", 1)[0]
+    default_proto = "http" if hostname in _LOOPBACK_HOSTS else "https"
+    proto = request.headers.get("x-forwarded-proto", default_proto).split(",")[0].strip().lower()
+    if proto not in {"http", "https"}:
+        return ""
+    stage = f"/{get_settings().stage}" if _EXECUTE_API_HOST.match(hostname) else ""
+    return f"{proto}://{host}{stage}"

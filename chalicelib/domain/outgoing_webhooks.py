@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 
 from chalicelib.auth.principal import Principal
 from chalicelib.clock import epoch_seconds, format_time, now_iso, utcnow
@@ -150,7 +150,7 @@ def delete_subscription(workspace_id: str, actor: Principal, subscription_id: st
         with transaction() as write:
             write.delete(subscription, condition=WebhookSubscription.pk.exists())
             write.save(audit)
-    except (TransactWriteError, DeleteError) as error:
+    except TransactWriteError as error:
         if "ConditionalCheckFailed" in cancellation_codes(error):
             raise NotFound("webhook subscription not found") from error
         raise
@@ -320,7 +320,7 @@ def _delivery_record(subscription: WebhookSubscription, envelope: dict) -> Outgo
     )
     try:
         record.save(condition=OutgoingDelivery.pk.does_not_exist())
-    except Exception as error:  # PutError: it exists already (a redelivery, or a copy racing us)
+    except PutError as error:  # it exists already: a redelivery, or a copy of the event racing us
         if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
             raise
         return OutgoingDelivery.get(pk, sk, consistent_read=True)

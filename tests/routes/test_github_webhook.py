@@ -83,6 +83,23 @@ def test_configuring_answers_the_webhook_url_and_never_the_secret(client, as_rol
     assert SECRET.encode() not in response.body
 
 
+@pytest.mark.parametrize(
+    ("headers", "base"),
+    [
+        ({"Host": "127.0.0.1:8000"}, "http://127.0.0.1:8000"),
+        ({"Host": "desk.example.com", "X-Forwarded-Proto": "https"}, "https://desk.example.com"),
+        (  # API Gateway's own host serves the API under the stage's path
+            {"Host": "a1b2c3.execute-api.eu-west-1.amazonaws.com", "X-Forwarded-Proto": "https"},
+            "https://a1b2c3.execute-api.eu-west-1.amazonaws.com/test",
+        ),
+    ],
+)
+def test_webhook_url_is_where_callers_reach_the_api(client, as_role, workspace_id, headers, base):
+    response = configure(client, as_role("admin", **headers))
+
+    assert response.json["webhook_url"] == f"{base}{WEBHOOK}?workspace={workspace_id}"
+
+
 def test_configuring_is_audited_without_the_secret(client, as_role, workspace_id):
     from chalicelib.models.audit import AuditItem, audit_pk
 

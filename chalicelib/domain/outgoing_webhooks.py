@@ -38,6 +38,7 @@ from chalicelib.domain.webhook_targets import TargetRefused, check_target
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.events.catalogue import MAX_RECEIVE_COUNT, OUTGOING_WEBHOOKS, Topic
 from chalicelib.models.base import cancellation_codes, transaction
+from chalicelib.models.events import ReceiptItem, receipt_key, receipts_present
 from chalicelib.models.sizing import compact_json
 from chalicelib.models.webhooks import (
     DELIVERY_PREFIX,
@@ -196,6 +197,9 @@ def deliver_event(envelope: dict, attempt: int, send=None) -> bool:
     time). Returns False when nothing was sent (every subscription already had it: a redelivery);
     raises RetryLater when a subscription should be tried again."""
     send = send or post
+    receipt_pk, receipt_sk = receipt_key(CONSUMER, envelope["id"])
+    if receipts_present([(receipt_pk, receipt_sk)]):
+        return False
     owed_retry: list[str] = []
     sent = False
     for subscription in _subscriptions(envelope["workspace_id"], MAX_SUBSCRIPTIONS):
@@ -216,6 +220,9 @@ def deliver_event(envelope: dict, attempt: int, send=None) -> bool:
             owed_retry.append(subscription.id)
     if owed_retry:
         raise RetryLater(backoff_seconds(attempt), owed_retry)
+    # Done with this event for every subscription: the receipt tells a redelivery (and the local
+    # runtime's start-up redelivery) so without reading the subscriptions again.
+    ReceiptItem(pk=receipt_pk, sk=receipt_sk, expires_at=utcnow() + timedelta(days=RETENTION_DAYS)).save()
     return sent
 
 

@@ -33,7 +33,12 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.clarifications",
         "chalicelib.blueprints.access_requests",
     ),
-    "integrations": ("chalicelib.blueprints.event_feed", "chalicelib.blueprints.event_ingest"),
+    "integrations": (
+        "chalicelib.blueprints.event_feed",
+        "chalicelib.blueprints.event_ingest",
+        "chalicelib.blueprints.integrations",
+        "chalicelib.blueprints.webhook_subscriptions",
+    ),
     "sla": ("chalicelib.blueprints.sla", "chalicelib.blueprints.sla_breaches"),
     "admin": (
         "chalicelib.blueprints.system_config",

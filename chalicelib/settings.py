@@ -28,6 +28,10 @@ def _log_format(value: str | None) -> str:
     return text
 
 
+# Stages that run on a laptop or in tests: switches meant for local work default on there only.
+LOCAL_STAGES = frozenset({"local", "test"})
+
+
 def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
@@ -66,8 +70,8 @@ class Settings:
     oidc_workspaces_claim: str = "workspaces"
     allowed_origins: tuple[str, ...] = ()
     github_webhook_enabled: bool = False
-    github_webhook_secret: str | None = None
     webhook_signing_secret: str | None = None
+    webhook_allow_private_targets: bool = False  # outgoing webhooks may call loopback/private addresses
     require_idempotency_key: bool = False
     alert_ticket_min_severity: str = "high"  # an ingested alert.triggered this severe opens an incident
     idempotency_ttl_seconds: int = 24 * 3600
@@ -106,11 +110,12 @@ ALERT_SEVERITIES = ("info", "low", "warning", "high", "critical")  # least to mo
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from an environment mapping; raise ConfigurationError naming what is missing."""
     env = os.environ if environ is None else environ
+    stage = env.get("DESKFLOW_STAGE", "local")
     auth_mode = env.get("AUTH_MODE", "local").strip().lower()
     if auth_mode not in {"local", "oidc"}:
         raise ConfigurationError("AUTH_MODE must be 'local' or 'oidc'")
     settings = Settings(
-        stage=env.get("DESKFLOW_STAGE", "local"),
+        stage=stage,
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         service_endpoint_urls=_service_endpoints(env),
@@ -123,9 +128,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         oidc_roles_claim=env.get("OIDC_ROLES_CLAIM", "roles"),
         oidc_workspaces_claim=env.get("OIDC_WORKSPACES_CLAIM", "workspaces"),
         allowed_origins=_csv(env.get("ALLOWED_ORIGINS")),
-        github_webhook_enabled=_flag(env.get("GITHUB_WEBHOOK_ENABLED"), False),
-        github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET") or None,
+        github_webhook_enabled=_flag(env.get("GITHUB_WEBHOOK_ENABLED"), stage in LOCAL_STAGES),
         webhook_signing_secret=env.get("WEBHOOK_SIGNING_SECRET") or None,
+        webhook_allow_private_targets=_flag(env.get("WEBHOOK_ALLOW_PRIVATE_TARGETS"), stage in LOCAL_STAGES),
         require_idempotency_key=_flag(env.get("REQUIRE_IDEMPOTENCY_KEY"), False),
         alert_ticket_min_severity=env.get("ALERT_TICKET_MIN_SEVERITY", "high").strip().lower(),
         cursor_secret=env.get("CURSOR_SECRET") or None,
@@ -155,8 +160,6 @@ def _check_required(settings: Settings) -> None:
             raise ConfigurationError("CURSOR_SECRET is required when AUTH_MODE=oidc")
     if settings.alert_ticket_min_severity not in ALERT_SEVERITIES:
         raise ConfigurationError(f"ALERT_TICKET_MIN_SEVERITY must be one of {', '.join(ALERT_SEVERITIES)}")
-    if settings.github_webhook_enabled and not settings.github_webhook_secret:
-        raise ConfigurationError("GITHUB_WEBHOOK_SECRET is required when GITHUB_WEBHOOK_ENABLED=true")
 
 
 @lru_cache(maxsize=1)

@@ -54,11 +54,15 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # An access request's decision: its tickets change (with their events); directory: member roles.
     "AccessGrantsConsumerFunction": Access(writes=("tickets", "events", "directory", "audit", "sla")),
     "ChangeApprovalsConsumerFunction": Access(writes=("changes", "tickets", "events", "audit"), completes_tasks=True),
-    # Event feed, outbox view, dead letters (retry re-sends to a subscription's queue); ingest opens
-    # incident tickets (with their alert records and audit); directory: member roles.
+    # Event feed, outbox view, dead letters (retry re-sends to a subscription's queue); ingest and the
+    # GitHub webhook open or change tickets (alert records, audit rows, SLA timers); integration settings
+    # (directory); the webhooks table's delivery records, links and subscriptions.
     "IntegrationsApiFunction": Access(
-        writes=("events", "idempotency", "tickets", "audit", "directory", "sla"), sends_to=tuple(sorted(SUBSCRIPTIONS))
+        writes=("events", "idempotency", "tickets", "audit", "directory", "sla", "webhooks"),
+        sends_to=tuple(sorted(SUBSCRIPTIONS)),
     ),
+    # Outgoing webhooks: reads subscriptions, records each delivery attempt, a receipt per event.
+    "OutgoingWebhooksConsumerFunction": Access(writes=("webhooks", "events")),
     # Ticket exports: reads the tickets, writes the CSV to the files bucket, moves the job (and its receipt).
     "TicketExportsConsumerFunction": Access(reads=("tickets",), writes=("jobs", "events"), files=True),
     # Notifications plus a receipt per event; reads the ticket, its watchers and the recipients' roles.

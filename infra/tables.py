@@ -189,6 +189,9 @@ TABLES: dict[str, dict] = {
     "jobs": _table("jobs", _pk_sk(), ttl="expires_at"),
     # Each user's notification feed and unread counter (chalicelib.models.notifications); read ones expire.
     "notifications": _table("notifications", _pk_sk(), ttl="expires_at"),
+    # Integrations (chalicelib.models.webhooks): incoming delivery records (TTL), GitHub issue/run links,
+    # agent workflow executions, outgoing webhook subscriptions and their deliveries; no index needed.
+    "webhooks": _table("webhooks", _pk_sk(), ttl="expires_at"),
 }
 
 

@@ -131,7 +131,8 @@ def parameters() -> dict:
         "CursorSecret": _parameter("Key signing list cursors (defaults to JwtSecret in local mode)", secret=True),
         "GithubWebhookEnabled": _parameter("Accept GitHub webhook deliveries", "false")
         | {"AllowedValues": ["true", "false"]},
-        "GithubWebhookSecret": _parameter("Secret verifying X-Hub-Signature-256", secret=True),
+        "WebhookAllowPrivateTargets": _parameter("Let outgoing webhooks call private/loopback addresses", "false")
+        | {"AllowedValues": ["true", "false"]},
         "WebhookSigningSecret": _parameter("Key signing outgoing webhooks and workflow callbacks", secret=True),
     }
 
@@ -160,7 +161,6 @@ def rules() -> dict:
         "OidcAuthNeedsProvider": _required_when(
             "AuthMode", "oidc", ["OidcJwksUrl", "OidcIssuer", "OidcAudience", "CursorSecret"]
         ),
-        "GithubWebhookNeedsSecret": _required_when("GithubWebhookEnabled", "true", ["GithubWebhookSecret"]),
     }
 
 
@@ -181,7 +181,7 @@ def environment_variables() -> dict:
         "ALLOWED_ORIGINS": ref("AllowedOrigins"),
         "CURSOR_SECRET": ref("CursorSecret"),
         "GITHUB_WEBHOOK_ENABLED": ref("GithubWebhookEnabled"),
-        "GITHUB_WEBHOOK_SECRET": ref("GithubWebhookSecret"),
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": ref("WebhookAllowPrivateTargets"),
         "WEBHOOK_SIGNING_SECRET": ref("WebhookSigningSecret"),
         "POWERTOOLS_SERVICE_NAME": "deskflow",
         "POWERTOOLS_METRICS_NAMESPACE": "Deskflow",

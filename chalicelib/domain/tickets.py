@@ -112,13 +112,22 @@ class _Change:
 
 
 def create_ticket(
-    workspace_id: str, actor: Principal, data: dict, correlation_id: str | None, linked_records=None
+    workspace_id: str,
+    actor: Principal,
+    data: dict,
+    correlation_id: str | None,
+    linked_records=None,
+    extra_puts=(),
+    ticket_id=None,
 ) -> dict:
     """Open a ticket. Requesters always open tickets for themselves; staff may name the requester.
 
-    ``data`` uses the public field names (priority accepts P1–P4 and 1–4). ``linked_records``, given
-    the new TicketItem, returns ``(item, condition)`` pairs written in the ticket's own transaction
-    (an alert's link to its incident, say); a failed condition is a Conflict and nothing is written. Raises
+    ``extra_puts``: ``(item, condition)`` pairs written in the same transaction (an integration's
+    delivery record or link, which needs the new ticket's id: ``ticket_id`` gives it, else a new uuid);
+    ``linked_records``, given the new TicketItem, returns more such pairs (an alert's link to its
+    incident). A failed condition there is a Conflict and nothing is written.
+
+    ``data`` uses the public field names (priority accepts P1–P4 and 1–4). Raises
     ValidationError for bad values or a requester outside the workspace, Forbidden when a
     requester names someone else or sets what only staff set, PayloadTooLarge for a ticket
     that cannot be stored.
@@ -139,7 +148,8 @@ def create_ticket(
         )
     ticket_references.check(workspace_id, data)
     at = now_iso()
-    ticket = new_ticket_item(workspace_id, str(uuid.uuid4()), actor.user_id, {**data, "requester_id": requester_id}, at)
+    ticket_id = ticket_id or str(uuid.uuid4())
+    ticket = new_ticket_item(workspace_id, ticket_id, actor.user_id, {**data, "requester_id": requester_id}, at)
     sla.start_clock(ticket, actor, bool(data.get("simulate_fast_sla")))
     ticket.number = _WIDEST_NUMBER
     _refuse_oversized([ticket, *_opening(ticket, actor, correlation_id, at).records()])
@@ -147,7 +157,7 @@ def create_ticket(
     change = _opening(ticket, actor, correlation_id, at)
     number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket.id)
     linked = linked_records(ticket) if linked_records else []
-    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist()), *linked])
+    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist()), *linked, *extra_puts])
     return to_public(ticket, actor)
 
 
@@ -206,9 +216,16 @@ def visible_ticket(workspace_id: str, actor: Principal, ticket_ref: str) -> Tick
 
 
 def update_ticket(
-    workspace_id: str, actor: Principal, ticket_ref: str, data: dict, correlation_id: str | None, expected_version=None
+    workspace_id: str,
+    actor: Principal,
+    ticket_ref: str,
+    data: dict,
+    correlation_id: str | None,
+    expected_version=None,
+    extra_puts=(),
 ) -> dict:
-    """Change any editable fields (and status/assignee, under their own rules) in one write."""
+    """Change any editable fields (and status/assignee, under their own rules) in one write
+    (``extra_puts`` as in ``create_ticket``; not written when nothing changes)."""
     data = ticket_references.with_team_alias(_resolve_aliases(data))
     ticket = _load_visible(workspace_id, actor, ticket_ref)
     _check_version(ticket, expected_version)
@@ -234,7 +251,7 @@ def update_ticket(
         change.emit(Topic.TICKET_STATUS_CHANGED, _status_changed_data(change, data.get("reason")))
     if "assignee_id" in change.changed:
         change.emit(Topic.TICKET_ASSIGNED, {**change.changed["assignee_id"], "team": ticket.team})
-    _commit(change, expected_version=expected_version, extra_puts=csat.issue_on_resolve(change))
+    _commit(change, expected_version=expected_version, extra_puts=[*csat.issue_on_resolve(change), *extra_puts])
     return to_public(ticket, actor)
 
 
@@ -246,8 +263,10 @@ def change_status(
     reason: str | None,
     correlation_id,
     expected_version=None,
+    extra_puts=(),
 ) -> dict:
-    """Move a ticket through its workflow; Conflict for a transition the workflow forbids."""
+    """Move a ticket through its workflow; Conflict for a transition the workflow forbids
+    (``extra_puts`` as in ``create_ticket``; not written when the status is already ``status``)."""
     ticket = _load_visible(workspace_id, actor, ticket_ref)
     _check_version(ticket, expected_version)
     change = _Change(ticket, actor, correlation_id)
@@ -255,7 +274,7 @@ def change_status(
     if not change.changed:
         return to_public(ticket, actor)
     change.emit(Topic.TICKET_STATUS_CHANGED, _status_changed_data(change, reason))
-    _commit(change, expected_version=expected_version, extra_puts=csat.issue_on_resolve(change))
+    _commit(change, expected_version=expected_version, extra_puts=[*csat.issue_on_resolve(change), *extra_puts])
     return to_public(ticket, actor)
 
 
@@ -296,8 +315,11 @@ def delete_ticket(workspace_id: str, actor: Principal, ticket_ref: str, correlat
     _commit(change, expected_version=expected_version)
 
 
-def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: str, is_internal: bool, correlation_id):
-    """Add a markdown comment. Internal comments are for staff; requesters never see them."""
+def add_comment(
+    workspace_id: str, actor: Principal, ticket_ref: str, body_md: str, is_internal: bool, correlation_id, extra_puts=()
+):
+    """Add a markdown comment. Internal comments are for staff; requesters never see them
+    (``extra_puts`` as in ``create_ticket``: their failed condition is a Conflict)."""
     if is_internal and not rules.is_staff(actor):
         raise Forbidden("only agents and admins write internal comments", code="role_forbidden")
     if not body_md.strip():
@@ -352,11 +374,15 @@ def add_comment(workspace_id: str, actor: Principal, ticket_ref: str, body_md: s
             write.save(row)
             write.save(event)
             write.save(audit)
+            for item, condition in extra_puts:
+                write.save(item, condition=condition)
     except TransactWriteError as error:
-        if "ConditionalCheckFailed" in cancellation_codes(error) and first_response is None:
+        codes = cancellation_codes(error)
+        # Without a first response the ticket is only checked, and condition checks go first.
+        if first_response is None and codes[:1] == ["ConditionalCheckFailed"]:
             raise NotFound("ticket not found") from error
-        if {"ConditionalCheckFailed", "TransactionConflict"} & set(cancellation_codes(error)):
-            raise Conflict("the ticket was changed by someone else; retry", code="concurrent_update") from error
+        if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
+            raise Conflict("a concurrent change touched the same records; retry", code="concurrent_update") from error
         raise
     return comment_to_public(comment)
 

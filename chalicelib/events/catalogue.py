@@ -183,6 +183,17 @@ SLA_ESCALATION_STARTS = Subscription(
     logical_id="SlaEscalationStarterFunction",
 )
 
+# Outgoing webhooks (issue 9): every topic, since each workspace's subscriptions choose their own; a
+# slow receiver holds a message up to 100 s (the consumer's timeout, a sixth of the visibility timeout).
+OUTGOING_WEBHOOKS = Subscription(
+    name="outgoing-webhooks",
+    topics=tuple(Topic),
+    handler="functions.outgoing_webhooks_consumer",
+    logical_id="OutgoingWebhooksConsumerFunction",
+    batch_size=5,
+    visibility_timeout=600,
+)
+
 SUBSCRIPTIONS: dict[str, Subscription] = {
     subscription.name: subscription
     for subscription in (
@@ -191,6 +202,7 @@ SUBSCRIPTIONS: dict[str, Subscription] = {
         TICKET_EXPORTS,
         NOTIFICATIONS,
         SLA_ESCALATION_STARTS,
+        OUTGOING_WEBHOOKS,
     )
 }
 

@@ -43,6 +43,11 @@ def event_ids(messages: list[dict]) -> list[str]:
     return sorted(envelope_from_message(message["Body"])["id"] for message in messages)
 
 
+# The counters consumer is the one these tests drive; other subscriptions (outgoing webhooks, ...) keep
+# their own receipts and are left out, so each test sees only what it consumed.
+COUNTERS_ONLY = {TICKET_COUNTERS.name: TICKET_COUNTERS}
+
+
 @pytest.fixture
 def agent(workspace_id):
     return Principal("agent-1", "agent@example.com", frozenset({"agent"}), (workspace_id,))

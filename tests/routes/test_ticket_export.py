@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.routes.http_helpers import call, open_ticket
+from tests.routes.http_helpers import add_team, call, open_ticket
 
 TICKETS = "/api/v1/tickets"
 EXPORT = "/api/v1/tickets/export"
@@ -31,6 +31,7 @@ def varied(client, as_role, member):
     """Tickets that the list's filters tell apart; returns (agent headers, assignee, requester)."""
     agent = as_role("agent")
     assignee, requester = member("agent"), member("requester")
+    add_team(agent["x-workspace-id"], "network")
     open_ticket(client, agent, title="Tagged", tags=["vip"], requester_id=requester)
     open_ticket(client, agent, title="Urgent one", priority="urgent", category="plumbing")
     opened = open_ticket(client, agent, title="Open one", team="network")

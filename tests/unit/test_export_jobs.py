@@ -212,6 +212,5 @@ def test_requesting_an_export_writes_an_audit_row(client, as_role, workspace_id)
 
     job = call(client, "POST", EXPORTS, as_role("agent"), {}).json
 
-    assert [(row.action, row.target_id) for row in AuditItem.query(audit_pk(workspace_id))] == [
-        ("export_job.created", job["id"])
-    ]
+    rows = [(row.action, row.target_id) for row in AuditItem.query(audit_pk(workspace_id))]
+    assert [row for row in rows if row[0].startswith("export_job.")] == [("export_job.created", job["id"])]

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from chalicelib.auth.principal import Principal
+from tests.routes.http_helpers import add_team
 
 
 @pytest.fixture
@@ -88,6 +89,7 @@ def test_the_assignee_and_a_watcher_get_every_change_internal_ones_included(work
 
     comment(workspace_id, people["req-1"], ticket, internal=False)
     comment(workspace_id, people["admin-1"], ticket, internal=True)
+    add_team(workspace_id, "plumbing")
     tickets.update_ticket(workspace_id, people["admin-1"], ticket["id"], {"team": "plumbing"}, None)
     tickets.change_status(workspace_id, people["admin-1"], ticket["id"], "in_progress", None, None)
 
@@ -103,6 +105,7 @@ def test_the_requester_is_not_told_about_routing_changes_or_the_sla_clock(worksp
     from chalicelib.domain.events import new_event
     from chalicelib.events.catalogue import Topic
 
+    add_team(workspace_id, "plumbing")
     tickets.update_ticket(workspace_id, people["agent-1"], ticket["id"], {"tags": ["wet"], "team": "plumbing"}, None)
     new_event(Topic.TICKET_SLA_BREACHED, workspace_id, "ticket", ticket["id"], {}, None).save()
     tickets.update_ticket(workspace_id, people["agent-1"], ticket["id"], {"title": "Leak in kitchen"}, None)

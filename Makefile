@@ -37,7 +37,7 @@ reset:
 
 ## make test: lint, infrastructure checks and the whole pytest suite
 test: $(STAMP) $(DYNAMODB_LOCAL_STAMP) lint
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 3 --dist loadfile
 
 ## make infra-check: cfn-lint, SAM transform, route parity, bootstrap, statelint
 infra-check: $(STAMP)

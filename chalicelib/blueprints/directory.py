@@ -270,7 +270,7 @@ def get_me(request):
     body=UPDATE_ME_BODY,
     response=ME,
     if_match=True,
-    errors=frozenset({404}),
+    errors=frozenset({404, 429}),
     response_headers=("ETag",),
 )
 def update_me(request):

@@ -126,8 +126,8 @@ def test_statuses_are_declared_only_where_a_route_can_answer_them(document):
             problems.append(f"{name}: authenticated but no 401/403")
         if not secured and {"401", "403"} & statuses and operation["operationId"] not in {"login", *SIGNED_WEBHOOKS}:
             problems.append(f"{name}: public but declares 401/403")
-        if "429" in statuses and operation["operationId"] != "login":
-            problems.append(f"{name}: 429 outside login")
+        if "429" in statuses and operation["operationId"] not in PASSWORD_CHECKS:
+            problems.append(f"{name}: 429 outside the password checks")
 
     assert problems == []
 
@@ -138,6 +138,8 @@ def test_statuses_are_declared_only_where_a_route_can_answer_them(document):
 SIGNED_WEBHOOKS = {"receiveGithubWebhook", "receiveWorkflowCallback"}
 LOOKUPS_WITHOUT_PATH_ID = {"login", "getMe", "updateMe", *SIGNED_WEBHOOKS}
 SECURED_WITHOUT_ROLES = {"getMe", "updateMe"}
+# Wrong password guesses are throttled wherever a password is checked: at login and on a password change.
+PASSWORD_CHECKS = {"login", "updateMe"}
 
 
 def test_the_health_check_declares_no_errors(document):
@@ -152,6 +154,12 @@ def test_login_declares_lockout_with_retry_after_and_bad_credentials(document):
     assert {"400", "401", "429"} <= set(responses)
     assert responses["429"]["headers"]["Retry-After"]["required"] is True
     assert set(responses["200"]["headers"]) >= {"Set-Cookie", "x-correlation-id"}
+
+
+def test_a_password_change_declares_the_same_lockout(document):
+    responses = document["paths"]["/api/v1/auth/me"]["patch"]["responses"]
+
+    assert responses["429"]["headers"]["Retry-After"]["required"] is True
 
 
 def test_ticket_responses_declare_etag_location_and_replay_headers(document):

@@ -27,7 +27,7 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.csat",
         "chalicelib.blueprints.notifications",
     ),
-    "workflows": ("chalicelib.blueprints.workflows",),
+    "workflows": ("chalicelib.blueprints.workflows", "chalicelib.blueprints.workflow_tasks"),
     "approvals": (
         "chalicelib.blueprints.changes",
         "chalicelib.blueprints.clarifications",

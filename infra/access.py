@@ -44,7 +44,8 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "OutboxRelayFunction": Access(writes=("events",), puts_events_on=(EVENT_BUS,)),
     "ScheduledRunsConsumerFunction": Access(writes=("metrics",)),
     # Workflow definitions and their audit.
-    "WorkflowsApiFunction": Access(writes=("workflows", "idempotency", "audit")),
+    # Tasks: their moves write history, load counters, outbox events; transfers check the member's roles.
+    "WorkflowsApiFunction": Access(writes=("workflows", "idempotency", "audit", "events"), reads=("directory",)),
     # Changes with their ticket notes, events and audit; starts and resumes approval executions.
     "ApprovalsApiFunction": Access(
         writes=("changes", "tickets", "events", "idempotency", "audit", "directory", "sla"),
@@ -73,6 +74,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "SlaSweepFunction": Access(writes=("tickets", "events", "audit", "sla")),
     "SlaEscalationStarterFunction": Access(starts=("sla-escalation",)),
     "SlaEscalationConsumerFunction": Access(writes=("tickets", "events", "audit", "sla"), completes_tasks=True),
+    # Workflow tasks: a task (with its history, load counters, outbox event and audit row) per new ticket
+    # whose category has an active workflow; reads the ticket's workflow and the step role's members.
+    "WorkflowTasksConsumerFunction": Access(reads=("directory",), writes=("workflows", "events", "audit")),
     # Requesters, teams, technicians, buildings (directory table), each change with its audit row.
     "PeopleApiFunction": Access(writes=("directory", "idempotency", "audit")),
 }

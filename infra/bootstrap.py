@@ -32,6 +32,7 @@ def ensure_tables() -> list[str]:
     for short_name, spec in TABLES.items():
         table_name = settings.table_name(short_name)
         if table_name in existing:
+            created += _add_missing_indexes(short_name, table_name)
             continue
         dynamodb.create_table(**create_table_request(short_name, table_name))
         dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
@@ -42,6 +43,28 @@ def ensure_tables() -> list[str]:
             )
         created.append(table_name)
     return created
+
+
+def _add_missing_indexes(short_name: str, table_name: str) -> list[str]:
+    """Create the GSIs a table made by an earlier version lacks (a kept ``make run`` state folder), one
+    per UpdateTable as DynamoDB allows, waiting for each; returns ``table/index`` for each one added."""
+    dynamodb = aws.dynamodb()
+    description = dynamodb.describe_table(TableName=table_name)["Table"]
+    present = {index["IndexName"] for index in description.get("GlobalSecondaryIndexes", [])}
+    request = create_table_request(short_name, table_name)
+    added = []
+    for index in request.get("GlobalSecondaryIndexes", []):
+        if index["IndexName"] in present:
+            continue
+        key_names = {element["AttributeName"] for element in index["KeySchema"]}
+        dynamodb.update_table(
+            TableName=table_name,
+            AttributeDefinitions=[d for d in request["AttributeDefinitions"] if d["AttributeName"] in key_names],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+        dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        added.append(f"{table_name}/{index['IndexName']}")
+    return added
 
 
 def ensure_queues(queues: dict[str, dict] | None = None) -> list[str]:

@@ -170,9 +170,14 @@ TABLES: dict[str, dict] = {
         _pk_sk(),
         [_gsi("by-actor", "actor_key", "sk"), _gsi("by-target", "target_key", "sk")],
     ),
-    # Workflow definitions with a graph item per version, and the active workflow of each category
-    # (chalicelib.models.workflows); the list reads one index, newest first.
-    "workflows": _table("workflows", _pk_sk(), [_gsi("by-workspace", "ws_key", "created_key")]),
+    # Workflow definitions with a graph item per version, the active workflow of each category
+    # (chalicelib.models.workflows), and workflow tasks with their history and per-user load
+    # (chalicelib.models.workflow_tasks); lists read one index each, newest first.
+    "workflows": _table(
+        "workflows",
+        _pk_sk(),
+        [_gsi("by-workspace", "ws_key", "created_key"), _gsi("by-assignee", "assignee_key", "created_key")],
+    ),
     # Change requests (approval gates) with their votes and timeline under the change's own key; the
     # lists read four sparse indexes, newest first (chalicelib.models.changes).
     "changes": _table(

@@ -54,6 +54,11 @@ class Topic(StrEnum):
     TICKET_CSAT_REQUESTED = "ticket.csat_requested"
     TICKET_CSAT_SUBMITTED = "ticket.csat_submitted"
     EXPORT_REQUESTED = "export.requested"
+    # Workflow tasks (issue 10): a ticket's walk through its category's workflow.
+    TASK_CREATED = "task.created"
+    TASK_TRANSITIONED = "task.transitioned"
+    TASK_TRANSFERRED = "task.transferred"
+    TASK_ESCALATED = "task.escalated"
 
 
 class UnknownTopic(ValueError):
@@ -194,6 +199,14 @@ OUTGOING_WEBHOOKS = Subscription(
     visibility_timeout=600,
 )
 
+# Workflow tasks (issue 10): a new ticket whose category has an active workflow gets a task at its start step.
+WORKFLOW_TASKS = Subscription(
+    name="workflow-tasks",
+    topics=(Topic.TICKET_CREATED,),
+    handler="functions.workflow_tasks_consumer",
+    logical_id="WorkflowTasksConsumerFunction",
+)
+
 SUBSCRIPTIONS: dict[str, Subscription] = {
     subscription.name: subscription
     for subscription in (
@@ -203,6 +216,7 @@ SUBSCRIPTIONS: dict[str, Subscription] = {
         NOTIFICATIONS,
         SLA_ESCALATION_STARTS,
         OUTGOING_WEBHOOKS,
+        WORKFLOW_TASKS,
     )
 }
 

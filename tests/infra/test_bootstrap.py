@@ -126,3 +126,23 @@ def test_bootstrap_brings_a_changed_rule_back_in_line(aws):
 
 def test_files_bucket_exists(aws):
     clients.s3().head_bucket(Bucket=get_settings().files_bucket)
+
+
+def test_a_table_made_before_an_index_was_added_gets_it_and_keeps_its_items(aws):
+    """A kept ``make run`` state folder from an earlier version: the bootstrap adds what the table lacks."""
+    from infra.tables import create_table_request
+
+    dynamodb = clients.dynamodb()
+    table_name = get_settings().table_name("workflows")
+    request = create_table_request("workflows", table_name)
+    dynamodb.delete_table(TableName=table_name)
+    older = {**request, "GlobalSecondaryIndexes": request["GlobalSecondaryIndexes"][:1]}
+    older["AttributeDefinitions"] = [d for d in request["AttributeDefinitions"] if d["AttributeName"] != "assignee_key"]
+    dynamodb.create_table(**older)
+    dynamodb.put_item(TableName=table_name, Item={"pk": {"S": "kept"}, "sk": {"S": "item"}})
+
+    bootstrap()
+
+    indexes = dynamodb.describe_table(TableName=table_name)["Table"]["GlobalSecondaryIndexes"]
+    assert sorted(index["IndexName"] for index in indexes) == ["by-assignee", "by-workspace"]
+    assert dynamodb.get_item(TableName=table_name, Key={"pk": {"S": "kept"}, "sk": {"S": "item"}})["Item"]

@@ -17,6 +17,14 @@ from infra.tables import TABLES
 from tests.routes.http_helpers import call, open_ticket
 from tests.unit.test_event_delivery import drain, lambda_event
 
+FACILITIES_GRAPH = {
+    "nodes": [
+        {"temp_id": "start", "name": "Triage", "role": "agent", "is_start": True},
+        {"temp_id": "end", "name": "Done", "role": "agent", "is_end": True},
+    ],
+    "edges": [{"from_temp_id": "start", "to_temp_id": "end"}],
+}
+
 
 def work_through_the_api(client, as_role) -> None:
     agent, requester = as_role("agent", user_id="agent-1"), as_role("requester", user_id="req-1")
@@ -40,7 +48,11 @@ def work_through_the_api(client, as_role) -> None:
     access = {"resource": "repo", "permission": "read", "approval_policy": {"approvers": [{"user_id": "appr-1"}]}}
     gate = call(client, "POST", f"{path}/access-request", agent, access).json
     assert call(client, "POST", f"/api/v1/changes/{gate['change_id']}/approve", approver, {}).status_code == 200
-    open_ticket(client, agent, title="Printer jam")
+    admin = as_role("admin", user_id="admin-1")
+    workflow = {"workflow": {"name": "Facilities", "category": "Facilities"}, "graph": FACILITIES_GRAPH}
+    workflow_id = call(client, "POST", "/api/v1/workflows", admin, workflow).json["workflow_id"]
+    assert call(client, "POST", f"/api/v1/workflows/{workflow_id}/activate", admin).status_code == 200
+    open_ticket(client, agent, title="Printer jam", category="Facilities")  # a workflow task starts
     deleted = open_ticket(client, agent, title="Duplicate")
     assert call(client, "DELETE", f"/api/v1/tickets/{deleted['id']}", as_role("admin")).status_code == 204
 

@@ -27,7 +27,11 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.csat",
         "chalicelib.blueprints.notifications",
     ),
-    "workflows": ("chalicelib.blueprints.workflows", "chalicelib.blueprints.workflow_tasks"),
+    "workflows": (
+        "chalicelib.blueprints.workflows",
+        "chalicelib.blueprints.workflow_tasks",
+        "chalicelib.blueprints.workflow_executions",
+    ),
     "approvals": (
         "chalicelib.blueprints.changes",
         "chalicelib.blueprints.clarifications",

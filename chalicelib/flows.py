@@ -80,3 +80,22 @@ def fail_task(task_token: str, error: str, cause: str) -> bool:
     except (client.exceptions.TaskTimedOut, client.exceptions.InvalidToken, client.exceptions.TaskDoesNotExist):
         return False
     return True
+
+
+def stop_execution(machine: str, name: str, cause: str) -> bool:
+    """Stop the execution ``name`` of ``machine``; False when it had already finished."""
+    client = aws.stepfunctions()
+    arn = execution_arn(machine, name)
+    if client.describe_execution(executionArn=arn)["status"] != "RUNNING":
+        return False
+    client.stop_execution(executionArn=arn, error="Cancelled", cause=cause[:32768])
+    return True
+
+
+def execution_status(machine: str, name: str) -> str | None:
+    """RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED; None when there is no such execution."""
+    client = aws.stepfunctions()
+    try:
+        return client.describe_execution(executionArn=execution_arn(machine, name))["status"]
+    except client.exceptions.ExecutionDoesNotExist:
+        return None

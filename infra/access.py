@@ -45,7 +45,14 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "ScheduledRunsConsumerFunction": Access(writes=("metrics",)),
     # Workflow definitions and their audit.
     # Tasks: their moves write history, load counters, outbox events; transfers check the member's roles.
-    "WorkflowsApiFunction": Access(writes=("workflows", "idempotency", "audit", "events"), reads=("directory",)),
+    # Agent workflow executions (webhooks table): start, retry and stop workflow-run executions.
+    "WorkflowsApiFunction": Access(
+        writes=("workflows", "idempotency", "audit", "events", "webhooks"),
+        reads=("directory",),
+        starts=("workflow-run",),
+    ),
+    # Keeps a workflow-run attempt's task token on its execution, or marks the attempt timed out.
+    "WorkflowRunsConsumerFunction": Access(writes=("webhooks", "events", "audit")),
     # Changes with their ticket notes, events and audit; starts and resumes approval executions.
     "ApprovalsApiFunction": Access(
         writes=("changes", "tickets", "events", "idempotency", "audit", "directory", "sla"),
@@ -61,6 +68,7 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "IntegrationsApiFunction": Access(
         writes=("events", "idempotency", "tickets", "audit", "directory", "sla", "webhooks"),
         sends_to=tuple(sorted(SUBSCRIPTIONS)),
+        completes_tasks=True,  # an agent's callback resumes or fails its workflow-run execution
     ),
     # Outgoing webhooks: reads subscriptions, records each delivery attempt, a receipt per event.
     "OutgoingWebhooksConsumerFunction": Access(writes=("webhooks", "events")),

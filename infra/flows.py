@@ -52,6 +52,9 @@ STATE_MACHINES: dict[str, StateMachine] = {
     # SLA escalation: per level, wait until due, send it to sla-escalations and wait for the consumer's
     # answer (the next level, or none once the ticket ended). One execution per (ticket, target).
     "sla-escalation": StateMachine("sla_escalation.asl.json", {"SlaEscalationsQueueUrl": QueueUrl("sla-escalations")}),
+    # One attempt of an agent workflow execution: the token goes to workflow-runs; the agent runtime's callback
+    # resumes or fails it; a timeout marks the attempt timed out; cancel stops it. One execution per attempt.
+    "workflow-run": StateMachine("workflow_run.asl.json", {"WorkflowRunsQueueUrl": QueueUrl("workflow-runs")}),
 }
 
 # Queues that state machines send work to, with the Powertools batch handler consuming each. Same shapes
@@ -60,6 +63,7 @@ TASK_QUEUES: dict[str, dict] = {
     "scheduled-runs": {"visibility_timeout": 30},
     "change-approvals": {"visibility_timeout": 30},
     "sla-escalations": {"visibility_timeout": 30},
+    "workflow-runs": {"visibility_timeout": 30},
 }
 TASK_CONSUMERS: dict[str, dict] = {
     "scheduled-runs": {
@@ -75,6 +79,11 @@ TASK_CONSUMERS: dict[str, dict] = {
     "sla-escalations": {
         "logical_id": "SlaEscalationConsumerFunction",
         "module": "functions.sla_escalation_consumer",
+        "batch_size": 10,
+    },
+    "workflow-runs": {
+        "logical_id": "WorkflowRunsConsumerFunction",
+        "module": "functions.workflow_runs_consumer",
         "batch_size": 10,
     },
 }

@@ -293,9 +293,11 @@ def access_policies(access: Access, polls: str | None = None) -> list[dict]:
         policies.append(
             {"StepFunctionsExecutionPolicy": {"StateMachineName": get_att(state_machine_logical_id(machine), "Name")}}
         )
-        # A repeated start of a finished execution is answered by describing it (chalicelib/flows.py).
+        # A repeated start of a finished execution is answered by describing it (chalicelib/flows.py); whoever
+        # starts a machine's executions may also stop them (a cancelled workflow execution).
         execution_arn = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${TablePrefix}-"
-        policies.append(_statement(["states:DescribeExecution"], sub(execution_arn + machine + ":*")))
+        actions = ["states:DescribeExecution", "states:StopExecution"]
+        policies.append(_statement(actions, sub(execution_arn + machine + ":*")))
     if access.completes_tasks:
         # Step Functions offers no resource scope for task tokens: the token itself is the capability.
         policies.append(

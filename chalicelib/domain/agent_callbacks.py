@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.clock import now_iso
+from chalicelib.domain import workflow_executions
 from chalicelib.domain.events import new_event
 from chalicelib.domain.integrations import active_secret, delivery_record, record_once, seen, system_actor
 from chalicelib.domain.webhook_signatures import sha256_signature_matches
@@ -58,17 +59,21 @@ def complete_execution(callback: Callback, payload, correlation_id: str | None) 
     if seen(callback.workspace_id, SOURCE, callback.delivery_id):
         return {"execution_id": fields["execution_id"], "status": fields["status"], "duplicate": True}
     at = now_iso()
-    execution = WorkflowExecution(
-        pk=workspace_pk(callback.workspace_id),
-        sk=execution_sk(fields["execution_id"]),
-        execution_id=fields["execution_id"],
-        workflow_id=fields["workflow_id"],
-        status=fields["status"],
-        output=compact_json(fields["output"]) if fields["output"] is not None else None,
-        error=fields["error"],
-        completed_at=at,
-        delivery_id=callback.delivery_id,
-    )
+    started = get_execution(callback.workspace_id, fields["execution_id"])
+    if started is not None and started.started_at is not None:  # started through the API: finish that run
+        execution = workflow_executions.finished(started, fields, at, callback.delivery_id)
+    else:
+        execution = WorkflowExecution(
+            pk=workspace_pk(callback.workspace_id),
+            sk=execution_sk(fields["execution_id"]),
+            execution_id=fields["execution_id"],
+            workflow_id=fields["workflow_id"],
+            status=fields["status"],
+            output=compact_json(fields["output"]) if fields["output"] is not None else None,
+            error=fields["error"],
+            completed_at=at,
+            delivery_id=callback.delivery_id,
+        )
     if not sizing.fits(execution):
         raise PayloadTooLarge("the execution output is too large to store")
     event = new_event(
@@ -83,6 +88,8 @@ def complete_execution(callback: Callback, payload, correlation_id: str | None) 
     )
     record = delivery_record(callback.workspace_id, SOURCE, callback.delivery_id, EVENT, "applied")
     applied = record_once(record, (execution, None), (event, None))
+    if applied and started is not None and started.task_token:
+        workflow_executions.answer_run(started.task_token, fields)
     return {"execution_id": fields["execution_id"], "status": fields["status"], "duplicate": not applied}
 
 

@@ -24,6 +24,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    VersionAttribute,
 )
 
 from chalicelib.models.base import DeskflowModel
@@ -119,11 +120,22 @@ class WorkflowExecution(_Item):
 
     execution_id = UnicodeAttribute()
     workflow_id = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()  # completed | failed
+    status = UnicodeAttribute()  # running | completed | failed | cancelled
     output = UnicodeAttribute(null=True)  # compact JSON
     error = UnicodeAttribute(null=True)
-    completed_at = UnicodeAttribute()
-    delivery_id = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)
+    delivery_id = UnicodeAttribute(null=True)  # the agent callback that finished it
+    # Started through the API (chalicelib.domain.workflow_executions): one workflow-run execution per attempt.
+    input = UnicodeAttribute(null=True)  # compact JSON
+    ticket_id = UnicodeAttribute(null=True)
+    evidence_ref = UnicodeAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+    attempt = NumberAttribute(null=True)
+    retry_count = NumberAttribute(null=True)
+    failure_code = UnicodeAttribute(null=True)  # failed | timeout | cancelled
+    task_token = UnicodeAttribute(null=True)  # the current attempt's, kept by the workflow-runs consumer
+    timeout_seconds = NumberAttribute(null=True)
+    version = VersionAttribute()
 
 
 class WebhookSubscription(_Item):

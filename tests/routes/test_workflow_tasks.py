@@ -234,3 +234,17 @@ def test_an_unknown_task_is_a_404(client, as_role):
     missing = call(client, "GET", f"{TASKS}/nope", as_role("agent"))
 
     assert (missing.status_code, missing.json["code"]) == (404, "task_not_found")
+
+
+def test_only_the_assignee_or_an_admin_may_escalate_and_a_step_without_a_target_refuses(client, as_role, steps):
+    agent, colleague = as_role("agent", user_id="agent-a"), as_role("agent", user_id="agent-z")
+    open_ticket(client, agent, category="Facilities")
+    deliver_new_tickets()
+    task_id = only_task(client, agent)["id"]
+    call(client, "POST", f"{TASKS}/{task_id}/transition", agent, {"to_step_id": steps["fix"]})
+
+    by_colleague = call(client, "POST", f"{TASKS}/{task_id}/escalate", colleague, {"reason": "stuck"})
+    no_target = call(client, "POST", f"{TASKS}/{task_id}/escalate", as_role("admin"), {"reason": "stuck"})
+
+    assert (by_colleague.status_code, by_colleague.json["code"]) == (403, "not_task_assignee")
+    assert (no_target.status_code, no_target.json["code"]) == (409, "no_escalation_target")

@@ -85,6 +85,8 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # Workflow tasks: a task (with its history, load counters, outbox event and audit row) per new ticket
     # whose category has an active workflow; reads the ticket's workflow and the step role's members.
     "WorkflowTasksConsumerFunction": Access(reads=("directory",), writes=("workflows", "events", "audit")),
+    # One audit row per ticket change event, keyed by the event id.
+    "AuditTrailConsumerFunction": Access(writes=("audit",)),
     # Requesters, teams, technicians, buildings (directory table), each change with its audit row.
     "PeopleApiFunction": Access(writes=("directory", "idempotency", "audit")),
 }

@@ -85,7 +85,7 @@ def start_clock(ticket: TicketItem, actor: Principal, fast: bool = False) -> Non
     terms = Terms(current_policy(ticket.workspace_id), fast)
     ticket.sla_policy_version = terms.policy.version
     ticket.simulate_fast_sla = True if fast else None
-    ticket.sla_paused_seconds = 0
+    ticket.sla_paused_seconds = None  # stored once the clock has paused (a ticket under 1 KB costs half)
     ticket.sla_status = ON_TRACK
     _set_deadlines(ticket, terms)
 

@@ -14,6 +14,7 @@ from infra.tables import TICKET_LIST_DIMENSIONS
 NUMBER_PREFIX = "DF-"
 MAX_CUSTOM_FIELDS_BYTES = 16 * 1024
 UNASSIGNED = "~unassigned"
+DEFAULT_SOURCE = "api"  # a ticket opened through the API stores no source (fewer bytes, fewer write units)
 
 # The dimensions keyed on the ticket item itself (tags are keyed on tag entries).
 _TICKET_KEYED = tuple(dimension for dimension in TICKET_LIST_DIMENSIONS if dimension.name != "tag")
@@ -123,7 +124,7 @@ def to_public(ticket: TicketItem, viewer=None) -> dict:
         "team": ticket.team,
         "building_id": ticket.building_id,
         "apartment_id": ticket.apartment_id,
-        "source": ticket.source,
+        "source": ticket.source or DEFAULT_SOURCE,
         "tags": list(ticket.tags or []),
         "custom_fields": json.loads(ticket.custom_fields or "{}"),
         "created_by": ticket.created_by,
@@ -151,6 +152,8 @@ def field_value(ticket: TicketItem, field: str):
     if field == "tags":
         return list(ticket.tags or [])
     value = getattr(ticket, field)
+    if field == "source":
+        return value or DEFAULT_SOURCE
     return int(value) if field == "urgency" and value is not None else value
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
@@ -20,9 +19,9 @@ from chalicelib.auth.roles import ADMIN
 from chalicelib.clock import now_iso
 from chalicelib.domain import csat, directory, sla, ticket_references
 from chalicelib.domain import ticket_rules as rules
-from chalicelib.domain.audit import audit_record
 from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_records import (
+    DEFAULT_SOURCE,
     NUMBER_PREFIX,
     custom_fields_text,
     field_value,
@@ -75,24 +74,9 @@ class _Change:
         )
 
     def records(self) -> list:
-        """Everything this change writes besides the ticket and its tag entries."""
-        return self.history + self.events + [self.audit_row]
-
-    @cached_property
-    def audit_row(self):
-        """The change's one audit row; its action is the first event's topic (``ticket.<verb>``)."""
-        ticket = self.ticket
-        action = self.events[0].type
-        return audit_record(
-            ticket.workspace_id,
-            self.actor.user_id,
-            action,
-            "ticket",
-            ticket.id,
-            self.changed or None,
-            self.correlation_id,
-            self.at,
-        )
+        """Everything this change writes besides the ticket and its tag entries (its audit rows follow from
+        its events: ``chalicelib.domain.audit_trail``)."""
+        return self.history + self.events
 
     def emit(self, event_type: str, data: dict) -> None:
         ticket = self.ticket
@@ -192,9 +176,9 @@ def new_ticket_item(
         team=data.get("team"),
         building_id=data.get("building_id"),
         apartment_id=data.get("apartment_id"),
-        source=data.get("source") or "api",
+        source=None if data.get("source") in (None, DEFAULT_SOURCE) else data["source"],
         tags=_clean_tags(data.get("tags") or []),
-        custom_fields=custom_fields_text(data.get("custom_fields") or {}),
+        custom_fields=custom_fields_text(data["custom_fields"]) if data.get("custom_fields") else None,
         created_by=actor_id,
         updated_by=actor_id,
         created_at=at,
@@ -349,17 +333,7 @@ def add_comment(
         actor_id=actor.user_id,
         audience_id=ticket.requester_id,
     )
-    audit = audit_record(
-        workspace_id,
-        actor.user_id,
-        event.type,
-        "ticket",
-        ticket.id,
-        {"comment": {"from": None, "to": comment_id}},
-        correlation_id,
-        at,
-    )
-    _refuse_oversized([comment, row, event, audit])
+    _refuse_oversized([comment, row, event])
     first_response = sla.record_first_response(ticket, actor, is_internal, at)  # timer writes, or None
     try:
         with transaction() as write:
@@ -373,7 +347,6 @@ def add_comment(
             write.save(comment)
             write.save(row)
             write.save(event)
-            write.save(audit)
             for item, condition in extra_puts:
                 write.save(item, condition=condition)
     except TransactWriteError as error:

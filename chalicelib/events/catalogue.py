@@ -207,6 +207,22 @@ WORKFLOW_TASKS = Subscription(
     logical_id="WorkflowTasksConsumerFunction",
 )
 
+# Audit (issue 7): ticket changes get their audit rows from their events (chalicelib.domain.audit says why).
+AUDIT_TRAIL = Subscription(
+    name="audit-trail",
+    topics=(
+        Topic.TICKET_CREATED,
+        Topic.TICKET_UPDATED,
+        Topic.TICKET_ASSIGNED,
+        Topic.TICKET_STATUS_CHANGED,
+        Topic.TICKET_COMMENTED,
+        Topic.TICKET_DELETED,
+        Topic.TICKET_CSAT_REQUESTED,
+    ),
+    handler="functions.audit_trail_consumer",
+    logical_id="AuditTrailConsumerFunction",
+)
+
 SUBSCRIPTIONS: dict[str, Subscription] = {
     subscription.name: subscription
     for subscription in (
@@ -217,6 +233,7 @@ SUBSCRIPTIONS: dict[str, Subscription] = {
         SLA_ESCALATION_STARTS,
         OUTGOING_WEBHOOKS,
         WORKFLOW_TASKS,
+        AUDIT_TRAIL,
     )
 }
 

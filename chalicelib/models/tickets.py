@@ -126,9 +126,9 @@ class TicketItem(DeskflowModel):
     team = UnicodeAttribute(null=True)
     building_id = UnicodeAttribute(null=True)
     apartment_id = UnicodeAttribute(null=True)
-    source = UnicodeAttribute(default="api")
+    source = UnicodeAttribute(null=True)  # absent for the default, "api" (ticket_records.DEFAULT_SOURCE)
     tags = ListAttribute(of=UnicodeAttribute, default=list)
-    custom_fields = UnicodeAttribute(default="{}")  # JSON text: free-form, never indexed
+    custom_fields = UnicodeAttribute(null=True)  # JSON text: free-form, never indexed; absent while empty
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     resolved_at = UnicodeAttribute(null=True)

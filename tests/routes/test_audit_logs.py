@@ -1,22 +1,29 @@
-"""GET /api/v1/audit-logs: every ticket change and directory mutation leaves one row, and admins
-read them filtered by actor, action, target and time range, newest first, page by page."""
+"""GET /api/v1/audit-logs: every ticket change (through the audit-trail consumer) and directory mutation
+leaves one row, and admins read them filtered by actor, action, target and time range, newest first."""
 
 from __future__ import annotations
 
 from datetime import timedelta, timezone
 from urllib.parse import quote
 
+from tests.audit_trail import deliver_audit_trail
 from tests.routes.http_helpers import call, open_ticket
 
 AUDIT = "/api/v1/audit-logs"
 TICKETS = "/api/v1/tickets"
 
 
+def read_audit(client, url, headers):
+    """GET an audit-log URL once the audit-trail consumer has had the ticket events so far."""
+    deliver_audit_trail()
+    return call(client, "GET", url, headers)
+
+
 def ticket_rows(client, headers, ticket_id, **params):
     query = "&".join(
         f"{name}={value}" for name, value in {"target_type": "ticket", "target_id": ticket_id, **params}.items()
     )
-    response = call(client, "GET", f"{AUDIT}?{query}", headers)
+    response = read_audit(client, f"{AUDIT}?{query}", headers)
     assert response.status_code == 200, response.body
     return response.json["data"]
 
@@ -69,7 +76,7 @@ def test_filter_by_actor(client, as_role):
     mine = [open_ticket(client, first)["id"] for _ in range(2)]
     open_ticket(client, second)
 
-    rows = call(client, "GET", f"{AUDIT}?actor=agent-a", admin).json["data"]
+    rows = read_audit(client, f"{AUDIT}?actor=agent-a", admin).json["data"]
 
     assert sorted(row["target_id"] for row in rows) == sorted(mine)
     assert {row["actor_id"] for row in rows} == {"agent-a"}
@@ -81,7 +88,7 @@ def test_filter_by_action(client, as_role):
     call(client, "POST", f"{TICKETS}/{ticket['id']}/status", agent, {"status": "open"})
     open_ticket(client, agent)
 
-    rows = call(client, "GET", f"{AUDIT}?action=ticket.status_changed", admin).json["data"]
+    rows = read_audit(client, f"{AUDIT}?action=ticket.status_changed", admin).json["data"]
 
     assert [(row["action"], row["target_id"]) for row in rows] == [("ticket.status_changed", ticket["id"])]
 
@@ -108,9 +115,8 @@ def test_time_range_is_inclusive_at_both_ends(client, as_role, clock):
         opened.append(open_ticket(client, agent)["id"])
     second, third = start + timedelta(hours=1), (start + timedelta(hours=2)).astimezone(timezone(timedelta(hours=2)))
 
-    rows = call(
+    rows = read_audit(
         client,
-        "GET",
         f"{AUDIT}?action=ticket.created&from={format_time(second)}&to={quote(third.isoformat())}",
         admin,
     ).json["data"]
@@ -127,7 +133,7 @@ def test_a_cursor_walks_every_row_once_and_only_for_its_own_filters(client, as_r
     seen, cursor, pages = [], None, 0
     while True:
         query = "action=ticket.created&limit=2" + (f"&cursor={cursor}" if cursor else "")
-        body = call(client, "GET", f"{AUDIT}?{query}", admin).json
+        body = read_audit(client, f"{AUDIT}?{query}", admin).json
         seen += [row["target_id"] for row in body["data"]]
         pages += 1
         cursor = body["page"]["next_cursor"]
@@ -135,7 +141,7 @@ def test_a_cursor_walks_every_row_once_and_only_for_its_own_filters(client, as_r
             break
         last_cursor = cursor
 
-    other_filters = call(client, "GET", f"{AUDIT}?action=ticket.updated&limit=2&cursor={last_cursor}", admin)
+    other_filters = read_audit(client, f"{AUDIT}?action=ticket.updated&limit=2&cursor={last_cursor}", admin)
 
     assert seen == list(reversed(opened))
     assert pages == 3
@@ -162,9 +168,9 @@ def test_another_workspace_sees_none_of_this_workspaces_rows(client, as_role):
 def test_bad_filters_are_refused(client, as_role):
     admin = as_role("admin")
 
-    half_target = call(client, "GET", f"{AUDIT}?target_type=ticket", admin)
-    bad_time = call(client, "GET", f"{AUDIT}?from=yesterday", admin)
-    reversed_range = call(client, "GET", f"{AUDIT}?from=2026-11-20T10:00:00Z&to=2026-11-20T09:00:00Z", admin)
+    half_target = read_audit(client, f"{AUDIT}?target_type=ticket", admin)
+    bad_time = read_audit(client, f"{AUDIT}?from=yesterday", admin)
+    reversed_range = read_audit(client, f"{AUDIT}?from=2026-11-20T10:00:00Z&to=2026-11-20T09:00:00Z", admin)
 
     assert half_target.status_code == bad_time.status_code == reversed_range.status_code == 400
     assert "target_id" in half_target.json["details"]
@@ -180,7 +186,7 @@ def test_directory_mutations_are_logged(client, as_role, cheap_password_hashing)
     user = create_user(workspace, "new.agent@example.com", "correct horse battery", ["agent"], created_by="admin-1")
     change_member(workspace, user["id"], roles=["agent", "viewer"], changed_by="admin-1")
 
-    rows = call(client, "GET", f"{AUDIT}?target_type=user&target_id={user['id']}", admin).json["data"]
+    rows = read_audit(client, f"{AUDIT}?target_type=user&target_id={user['id']}", admin).json["data"]
 
     assert [(row["action"], row["actor_id"]) for row in rows] == [
         ("user.updated", "admin-1"),
@@ -200,3 +206,23 @@ def test_creating_a_workspace_is_logged_in_it(client, aws, cheap_password_hashin
     assert [(row["actor_id"], row["target_type"], row["target_id"]) for row in rows] == [
         ("platform-1", "workspace", "ws-new-one")
     ]
+
+
+def test_a_ticket_event_delivered_twice_leaves_one_row_with_what_moved(client, as_role):
+    admin, agent = as_role("admin"), as_role("agent", user_id="agent-1")
+    ticket = open_ticket(client, agent)
+    call(client, "POST", f"{TICKETS}/{ticket['id']}/status", agent, {"status": "in_progress"})
+    call(client, "POST", f"{TICKETS}/{ticket['id']}/assignment", agent, {"assignee_id": "agent-1"})
+
+    assert deliver_audit_trail() > 0
+    rows = ticket_rows(client, admin, ticket["id"])
+    from chalicelib.domain.audit_trail import record_ticket_event
+    from tests.counters import outbox_envelopes
+
+    again = [record_ticket_event(event) for event in outbox_envelopes(agent["x-workspace-id"])]
+
+    assert not any(again)  # every event already had its row
+    assert ticket_rows(client, admin, ticket["id"]) == rows
+    changes = {row["action"]: row["changes"] for row in rows}
+    assert changes["ticket.status_changed"] == {"status": {"from": "new", "to": "in_progress"}}
+    assert changes["ticket.assigned"] == {"assignee_id": {"from": None, "to": "agent-1"}}

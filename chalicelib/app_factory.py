@@ -44,6 +44,14 @@ FAMILY_MODULES: dict[str, tuple[str, ...]] = {
         "chalicelib.blueprints.webhook_subscriptions",
     ),
     "sla": ("chalicelib.blueprints.sla", "chalicelib.blueprints.sla_breaches"),
+    # Intake channels (issue 11): chat, image intake, clarify/submit sessions.
+    "intake": (
+        "chalicelib.blueprints.chat",
+        "chalicelib.blueprints.image_intake",
+        "chalicelib.blueprints.intake_sessions",
+    ),
+    # Classification, AI logs, training, status and metrics; RACI groups and rules; system metrics.
+    "ai": ("chalicelib.blueprints.ai", "chalicelib.blueprints.raci"),
     "admin": (
         "chalicelib.blueprints.system_config",
         "chalicelib.blueprints.audit_logs",

@@ -89,4 +89,18 @@ FUNCTION_ACCESS: dict[str, Access] = {
     "AuditTrailConsumerFunction": Access(writes=("audit",)),
     # Requesters, teams, technicians, buildings (directory table), each change with its audit row.
     "PeopleApiFunction": Access(writes=("directory", "idempotency", "audit")),
+    # Intake channels (issue 11): chat and image tickets (with their events, SLA timers, attachments in
+    # the files bucket), their classification logs and intake sessions; assignees' load for routing.
+    "IntakeApiFunction": Access(
+        writes=("tickets", "events", "idempotency", "directory", "audit", "sla", "intake"),
+        reads=("metrics",),
+        files=True,
+    ),
+    # Classification, AI logs and feedback, training jobs (jobs, events), models in the files bucket;
+    # RACI groups and rules; system metrics read the counters.
+    "AiApiFunction": Access(
+        writes=("intake", "idempotency", "audit", "jobs", "events"),
+        reads=("metrics", "directory", "tickets"),
+        files=True,
+    ),
 }

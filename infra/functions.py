@@ -19,6 +19,8 @@ API_FUNCTIONS: dict[str, dict] = {
     "sla": {"logical_id": "SlaApiFunction", "module": "functions.sla_api"},
     "admin": {"logical_id": "AdminApiFunction", "module": "functions.admin_api"},
     "people": {"logical_id": "PeopleApiFunction", "module": "functions.people_api"},
+    "intake": {"logical_id": "IntakeApiFunction", "module": "functions.intake_api"},
+    "ai": {"logical_id": "AiApiFunction", "module": "functions.ai_api"},
 }
 
 # subscription name (or a state machine's task queue, infra/flows.py) -> its consumer (a Powertools batch

@@ -197,6 +197,11 @@ TABLES: dict[str, dict] = {
     # Integrations (chalicelib.models.webhooks): incoming delivery records (TTL), GitHub issue/run links,
     # agent workflow executions, outgoing webhook subscriptions and their deliveries; no index needed.
     "webhooks": _table("webhooks", _pk_sk(), ttl="expires_at"),
+    # Intake and AI (issue 11): classification logs, training labels and model records, intake
+    # sessions, the triage queue, RACI groups and rules (chalicelib.models.intake and its neighbours).
+    # Every list reads the one sparse "lists" index: ``list_key`` names the list ("<ws>#ailogs",
+    # "<ws>#sessions#<user>", "<ws>#triage"), ``created_key`` orders it.
+    "intake": _table("intake", _pk_sk(), [_gsi("lists", "list_key", "created_key")], ttl="expires_at"),
 }
 
 

@@ -103,8 +103,19 @@ def create_ticket(
     linked_records=None,
     extra_puts=(),
     ticket_id=None,
+    *,
+    channel_fields: dict | None = None,
+    route: bool = False,
+    suggestion: dict | None = None,
 ) -> dict:
     """Open a ticket. Requesters always open tickets for themselves; staff may name the requester.
+
+    Intake channels (chat, image, intake sessions) pass what they decided themselves, which no caller
+    typed: ``channel_fields`` (``source``, ``category``, ``subcategory``, ``ticket_class``, ``priority``)
+    bypass the staff-only check; ``route`` runs the workspace's RACI rules
+    (``chalicelib.domain.raci_routing``) in the same transaction; ``suggestion`` is the classification
+    behind the ticket (category, confidence, model version, ``ai_log_id``), carried in the
+    ``ticket.created`` event so the triage queue can show it.
 
     ``extra_puts``: ``(item, condition)`` pairs written in the same transaction (an integration's
     delivery record or link, which needs the new ticket's id: ``ticket_id`` gives it, else a new uuid);
@@ -131,24 +142,40 @@ def create_ticket(
             code="requester_invalid",
         )
     ticket_references.check(workspace_id, data)
+    data = {**data, **_channel_fields(channel_fields)}
     at = now_iso()
     ticket_id = ticket_id or str(uuid.uuid4())
     ticket = new_ticket_item(workspace_id, ticket_id, actor.user_id, {**data, "requester_id": requester_id}, at)
     sla.start_clock(ticket, actor, bool(data.get("simulate_fast_sla")))
     ticket.number = _WIDEST_NUMBER
-    _refuse_oversized([ticket, *_opening(ticket, actor, correlation_id, at).records()])
+    _refuse_oversized([ticket, *_opening(ticket, actor, correlation_id, at, suggestion).records()])
     ticket.number = number = _next_ticket_number(workspace_id)  # only once the input is known to be good
-    change = _opening(ticket, actor, correlation_id, at)
+    change = _opening(ticket, actor, correlation_id, at, suggestion)
     number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket.id)
     linked = linked_records(ticket) if linked_records else []
     _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist()), *linked, *extra_puts])
     return to_public(ticket, actor)
 
 
-def _opening(ticket: TicketItem, actor: Principal, correlation_id: str | None, at: str) -> _Change:
+CHANNEL_FIELDS = ("source", "category", "subcategory", "ticket_class", "priority")
+
+
+def _channel_fields(fields: dict | None) -> dict:
+    unknown = set(fields or {}) - set(CHANNEL_FIELDS)
+    if unknown:
+        raise ValueError(f"not a channel field: {sorted(unknown)}")
+    return {name: value for name, value in (fields or {}).items() if value is not None}
+
+
+def _opening(
+    ticket: TicketItem, actor: Principal, correlation_id: str | None, at: str, suggestion: dict | None = None
+) -> _Change:
     change = _Change(ticket, actor, correlation_id, at=at)
     change.history.append(history_row(ticket, actor.user_id, at, "ticket", None, "created", correlation_id))
-    change.emit(Topic.TICKET_CREATED, {"ticket": {**to_public(ticket), "version": 1}})
+    data = {"ticket": {**to_public(ticket), "version": 1}}
+    if suggestion:
+        data["ai_suggestion"] = suggestion
+    change.emit(Topic.TICKET_CREATED, data)
     return change
 
 

@@ -74,6 +74,21 @@ def stepfunctions():
 
 
 @cache
+def bedrock_runtime(read_timeout: float):
+    """Bedrock's runtime with a deadline of its own: a slow model must give way to the built-in one, so
+    one attempt, no retries."""
+    settings = get_settings()
+    timeouts = Config(read_timeout=read_timeout, connect_timeout=min(2.0, read_timeout), retries={"max_attempts": 1})
+    with _CREATION_LOCK:
+        return _session().client(
+            "bedrock-runtime",
+            region_name=settings.region,
+            endpoint_url=settings.endpoint_for("bedrock-runtime"),
+            config=_CLIENT_CONFIG.merge(timeouts),
+        )
+
+
+@cache
 def queue_url(short_name: str) -> str:
     name = get_settings().queue_name(short_name)
     return sqs().get_queue_url(QueueName=name)["QueueUrl"]
@@ -82,4 +97,5 @@ def queue_url(short_name: str) -> str:
 def reset_clients() -> None:
     """Drop cached clients (tests switching endpoints or mocks call this)."""
     client.cache_clear()
+    bedrock_runtime.cache_clear()
     queue_url.cache_clear()

@@ -37,7 +37,7 @@ def _csv(value: str | None) -> tuple[str, ...]:
 
 
 # boto3 names a service's endpoint variable after its service id, which differs from the client name for some.
-_ENDPOINT_SUFFIXES = {"stepfunctions": "sfn", "events": "eventbridge"}
+_ENDPOINT_SUFFIXES = {"stepfunctions": "sfn", "events": "eventbridge", "bedrock-runtime": "bedrock_runtime"}
 _ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
 
 

@@ -20,6 +20,7 @@ class Access:
     starts: tuple[str, ...] = ()  # state machines it starts (infra/flows.py)
     completes_tasks: bool = False  # answers task tokens (SendTaskSuccess/Failure cannot be scoped to a machine)
     files: bool = False  # the files bucket
+    invokes_models: bool = False  # Amazon Bedrock (an AI provider a workspace may configure)
 
 
 # function logical id -> what it touches. Every function in the template must have an entry.
@@ -95,12 +96,22 @@ FUNCTION_ACCESS: dict[str, Access] = {
         writes=("tickets", "events", "idempotency", "directory", "audit", "sla", "intake"),
         reads=("metrics",),
         files=True,
+        invokes_models=True,
     ),
+    # AI triage: the triage queue and training labels (intake), a receipt per event (events); reads the
+    # ticket whose category changed and the workspace's config (directory).
+    "AiTriageConsumerFunction": Access(reads=("tickets", "directory"), writes=("intake", "events")),
+    # Training: reads labels, writes the model record and counters (intake), the job and its receipt,
+    # the weights into the files bucket.
+    "AiTrainingConsumerFunction": Access(reads=("directory",), writes=("intake", "jobs", "events"), files=True),
+    # The retraining schedule: due workspaces get a job (job, outbox event, audit row).
+    "AiRetrainScheduleFunction": Access(writes=("intake", "jobs", "events", "audit")),
     # Classification, AI logs and feedback, training jobs (jobs, events), models in the files bucket;
     # RACI groups and rules; system metrics read the counters.
     "AiApiFunction": Access(
         writes=("intake", "idempotency", "audit", "jobs", "events"),
         reads=("metrics", "directory", "tickets"),
         files=True,
+        invokes_models=True,
     ),
 }

@@ -54,6 +54,13 @@ SCHEDULES: dict[str, dict] = {
         "rate": "rate(1 minute)",
         "local_seconds": 1.0,
     },
+    # AI (issue 11): workspaces with enough new labels get a training job (chalicelib.domain.ai_training).
+    "ai-retrain": {
+        "logical_id": "AiRetrainScheduleFunction",
+        "module": "functions.ai_retrain_schedule",
+        "rate": "rate(1 hour)",
+        "local_seconds": 30.0,
+    },
     "sla-sweep": {
         "logical_id": "SlaSweepFunction",
         "module": "functions.sla_sweep",

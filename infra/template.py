@@ -106,6 +106,10 @@ def _parameter(description: str, default: str = "", secret: bool = False, **cons
 
 def parameters() -> dict:
     return {
+        "AiTrainingImageUri": {
+            "Type": "String",
+            "Description": "ECR URI of the AI training image (docker build -f Dockerfile.training .)",
+        },
         "Stage": _parameter(
             "Deployment stage: the API Gateway stage name and DESKFLOW_STAGE",
             "prod",
@@ -190,8 +194,7 @@ def environment_variables() -> dict:
 
 def globals_section() -> dict:
     return {
-        "Function": {
-            "Runtime": "python3.11",
+        "Function": {  # Runtime is set per zip function: an image function may not have one (_as_image)
             "Architectures": ["arm64"],
             "Timeout": API_TIMEOUT_SECONDS,
             "MemorySize": 512,
@@ -305,6 +308,10 @@ def access_policies(access: Access, polls: str | None = None) -> list[dict]:
         )
     if access.files:
         policies.append({"S3CrudPolicy": {"BucketName": ref(BUCKET_LOGICAL_ID)}})
+    if access.invokes_models:
+        # Which model a workspace names is its admin's choice, so the scope is every foundation model.
+        models = sub("arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/*")
+        policies.append(_statement(["bedrock:InvokeModel", "bedrock:GetFoundationModel"], models))
     return policies
 
 
@@ -628,10 +635,33 @@ def resources(routes: Iterable[RouteSpec]) -> dict:
         **bucket(),
     }
     for logical_id, resource in every.items():
-        if resource["Type"] == "AWS::Serverless::Function":
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        if logical_id in IMAGE_FUNCTIONS:
+            _as_image(resource["Properties"], IMAGE_FUNCTIONS[logical_id])
+        else:
             # `make package` builds each function's own package there: runtime code and dependencies only.
             resource["Properties"]["CodeUri"] = package_directory(logical_id)
+            resource["Properties"]["Runtime"] = RUNTIME
     return dict(sorted(every.items()))
+
+
+# Functions deployed as container images: AI training needs scikit-learn, numpy and scipy (about 270 MB
+# unpacked, over Lambda's 250 MB for a zip and its layers). ``Dockerfile.training`` builds the image; the
+# stack takes its ECR URI as a parameter. Every other function stays a small zip.
+IMAGE_FUNCTIONS = {"AiTrainingConsumerFunction": "AiTrainingImageUri"}
+RUNTIME = "python3.11"
+
+
+def _as_image(properties: dict, image_parameter: str) -> None:
+    handler = properties.pop("Handler")
+    properties.update(
+        PackageType="Image",
+        ImageUri=ref(image_parameter),
+        ImageConfig={"Command": [handler]},
+        Architectures=["x86_64"],
+        MemorySize=2048,
+    )
 
 
 def package_directory(function_logical_id: str) -> str:

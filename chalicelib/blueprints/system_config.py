@@ -51,10 +51,36 @@ AI_CATEGORY = named(
         },
     },
 )
+AI_PROVIDER_SETTINGS = _section(
+    "AiProviderSettings",
+    {
+        "base_url": {
+            "type": "string",
+            "maxLength": 500,
+            "pattern": r"^https?://[^\s]+$",
+            "description": "an OpenAI-compatible API base, e.g. https://api.openai.com/v1",
+        },
+        "model": {"type": "string", "minLength": 1, "maxLength": 200, "description": "model name or Bedrock model id"},
+        "timeout_ms": {"type": "integer", "minimum": 100, "maximum": 30000},
+        "vision": {"type": "boolean", "description": "the model reads images (image intake sends them)"},
+    },
+)
 AI = _section(
     "AiSettings",
     {
-        "provider": {"type": "string", "enum": ["rules", "openai", "anthropic", "bedrock", "none"]},
+        "provider": {
+            "type": "string",
+            "enum": ["builtin", "openai", "bedrock", "rules"],
+            "description": "who classifies: the built-in model (`rules` is its old name), an OpenAI-compatible "
+            "chat-completions endpoint, or Amazon Bedrock; a failing external provider falls back to the built-in one",
+        },
+        "provider_settings": AI_PROVIDER_SETTINGS,
+        "retrain_after_labels": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100000,
+            "description": "the schedule retrains the built-in model once this many new labels arrived",
+        },
         "auto_assign_enabled": {"type": "boolean"},
         "auto_assign_confidence_threshold": {"type": "number", "minimum": 0, "maximum": 1},
         "categories": {"type": "array", "maxItems": 50, "items": AI_CATEGORY},

@@ -27,7 +27,9 @@ DEFAULTS: dict = {
         "simulate_fast_sla": False,
     },
     "ai": {
-        "provider": "rules",
+        "provider": "builtin",
+        "provider_settings": {"timeout_ms": 4000, "vision": False},
+        "retrain_after_labels": 20,
         "auto_assign_enabled": False,
         "auto_assign_confidence_threshold": 0.8,
         "categories": [

@@ -26,10 +26,11 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.auth.principal import Principal
-from chalicelib.clock import format_time, now_iso, utcnow
+from chalicelib.clock import now_iso, utcnow
+from chalicelib.domain import jobs
 from chalicelib.domain.audit import audit_record
 from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_listing import TicketQuery, build_query, list_tickets
@@ -37,8 +38,7 @@ from chalicelib.errors import NotFound
 from chalicelib.events.catalogue import TICKET_EXPORTS, Topic
 from chalicelib.logs import get_logger
 from chalicelib.models import export_files
-from chalicelib.models.base import cancellation_codes, transaction
-from chalicelib.models.events import ReceiptItem, receipt_key
+from chalicelib.models.base import transaction
 from chalicelib.models.jobs import JobItem, job_key
 from chalicelib.models.sizing import compact_json
 
@@ -240,53 +240,8 @@ def run_export_job(envelope: dict) -> bool:
 
 
 def _claim(workspace_id: str, job_id: str) -> JobItem | None:
-    pk, sk = job_key(workspace_id, job_id)
-    at = now_iso()
-    lease_until = format_time(utcnow() + JOB_LEASE)
-    job = JobItem(pk=pk, sk=sk)
-    try:
-        job.update(
-            actions=[
-                JobItem.status.set("running"),
-                JobItem.started_at.set(at),
-                JobItem.updated_at.set(at),
-                JobItem.lease_until.set(lease_until),
-            ],
-            condition=(JobItem.status == "queued") | ((JobItem.status == "running") & (JobItem.lease_until < at)),
-        )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return None  # done, being done, or not a job at all
-        raise
-    return job
+    return jobs.claim(workspace_id, job_id, JOB_LEASE)
 
 
 def _finish(job: JobItem, event_id: str, status: str, **outcome) -> bool:
-    """Move the job on from ``running``, if it is still this runner's (its lease unchanged), with
-    the consumer's receipt for the event in the same transaction."""
-    at = now_iso()
-    actions = [JobItem.status.set(status), JobItem.updated_at.set(at), JobItem.finished_at.set(at)]
-    actions += [_OUTCOME_ATTRIBUTES[name].set(value) for name, value in outcome.items()]
-    receipt_pk, receipt_sk = receipt_key(CONSUMER, event_id)
-    receipt = ReceiptItem(pk=receipt_pk, sk=receipt_sk, expires_at=utcnow() + timedelta(days=RECEIPT_DAYS))
-    try:
-        with transaction() as write:
-            write.update(
-                JobItem(pk=job.pk, sk=job.sk),
-                actions=actions,
-                condition=(JobItem.status == "running") & (JobItem.lease_until == job.lease_until),
-            )
-            write.save(receipt)
-    except TransactWriteError as error:
-        if "ConditionalCheckFailed" in cancellation_codes(error):
-            return False  # another runner took the job over; its outcome stands
-        raise
-    return True
-
-
-_OUTCOME_ATTRIBUTES = {
-    "object_key": JobItem.object_key,
-    "rows": JobItem.row_count,
-    "truncated": JobItem.truncated,
-    "error": JobItem.error,
-}
+    return jobs.finish(job, CONSUMER, event_id, status, **outcome)

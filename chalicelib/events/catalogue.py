@@ -59,6 +59,8 @@ class Topic(StrEnum):
     TASK_TRANSITIONED = "task.transitioned"
     TASK_TRANSFERRED = "task.transferred"
     TASK_ESCALATED = "task.escalated"
+    # AI (issue 11): a workspace's model is to be trained (by an admin, or the schedule once labels arrived).
+    AI_TRAINING_REQUESTED = "ai.training_requested"
 
 
 class UnknownTopic(ValueError):
@@ -223,6 +225,32 @@ AUDIT_TRAIL = Subscription(
     logical_id="AuditTrailConsumerFunction",
 )
 
+# AI triage (issue 11): the triage queue, training labels from the categories people give tickets, and
+# staff corrections of AI-classified tickets (chalicelib.domain.ai_triage).
+AI_TRIAGE = Subscription(
+    name="ai-triage",
+    topics=(
+        Topic.TICKET_CREATED,
+        Topic.TICKET_UPDATED,
+        Topic.TICKET_ASSIGNED,
+        Topic.TICKET_STATUS_CHANGED,
+        Topic.TICKET_DELETED,
+    ),
+    handler="functions.ai_triage_consumer",
+    logical_id="AiTriageConsumerFunction",
+)
+
+# AI training (issue 11): fits a workspace's model with scikit-learn and stores it; one job a batch, and
+# a visibility timeout that outlasts a training run.
+AI_TRAINING = Subscription(
+    name="ai-training",
+    topics=(Topic.AI_TRAINING_REQUESTED,),
+    handler="functions.ai_training_consumer",
+    logical_id="AiTrainingConsumerFunction",
+    batch_size=1,
+    visibility_timeout=900,
+)
+
 SUBSCRIPTIONS: dict[str, Subscription] = {
     subscription.name: subscription
     for subscription in (
@@ -234,6 +262,8 @@ SUBSCRIPTIONS: dict[str, Subscription] = {
         OUTGOING_WEBHOOKS,
         WORKFLOW_TASKS,
         AUDIT_TRAIL,
+        AI_TRIAGE,
+        AI_TRAINING,
     )
 }
 

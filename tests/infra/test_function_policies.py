@@ -29,6 +29,7 @@ from infra.template import (
 from tests.infra.test_template import NoManagedPolicies, with_packaged_code
 
 REPO = Path(__file__).resolve().parents[2]
+BEDROCK_MODELS = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/*"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,7 @@ def expected_resources(access: Access, polled_queue: str | None = None) -> set[s
     expected |= {event_bus_logical_id(bus) for bus in access.puts_events_on}
     expected |= {state_machine_logical_id(m) for m in access.starts} | {f"{m}:*" for m in access.starts}
     expected |= {BUCKET_LOGICAL_ID} if access.files else set()
+    expected |= {BEDROCK_MODELS} if access.invokes_models else set()
     return expected
 
 

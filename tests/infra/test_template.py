@@ -107,7 +107,7 @@ def transformed(template) -> dict:
 def with_packaged_code(template: dict) -> dict:
     packaged = copy.deepcopy(template)
     for resource in packaged["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
+        if resource["Type"] == "AWS::Serverless::Function" and resource["Properties"].get("PackageType") != "Image":
             resource["Properties"]["CodeUri"] = ARTIFACT_URI
         if resource["Type"] == "AWS::Serverless::StateMachine":
             resource["Properties"]["DefinitionUri"] = DEFINITION_ARTIFACT_URI
@@ -373,8 +373,15 @@ print(json.dumps(unresolved))
 """
 
 
+def handler_of(function: dict) -> str:
+    properties = function["Properties"]
+    if properties.get("PackageType") == "Image":
+        return properties["ImageConfig"]["Command"][0]
+    return properties["Handler"]
+
+
 def test_every_function_handler_resolves_to_a_callable(resources):
-    handlers = sorted(function["Properties"]["Handler"] for function in functions_of(resources).values())
+    handlers = sorted(handler_of(function) for function in functions_of(resources).values())
 
     result = subprocess.run(
         [sys.executable, "-c", RESOLVE_HANDLERS, json.dumps(handlers)],

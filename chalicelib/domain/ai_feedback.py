@@ -15,6 +15,7 @@ from chalicelib.domain import system_config
 from chalicelib.domain.audit import audit_record
 from chalicelib.errors import Conflict, NotFound, ValidationError
 from chalicelib.models.ai import (
+    LOG_SK,
     RETRAIN_DUE,
     AiLogItem,
     ConfusionItem,
@@ -34,7 +35,7 @@ CORRECTION = "correction"
 
 def get_log(workspace_id: str, log_id: str) -> AiLogItem:
     try:
-        return AiLogItem.get(log_pk(workspace_id, log_id), consistent_read=True)
+        return AiLogItem.get(log_pk(workspace_id, log_id), LOG_SK, consistent_read=True)
     except DoesNotExist:
         raise NotFound("AI log not found", code="ai_log_not_found") from None
 

@@ -21,7 +21,7 @@ from chalicelib.clock import utcnow
 from chalicelib.domain import ai_feedback
 from chalicelib.errors import NotFound
 from chalicelib.events.catalogue import AI_TRIAGE, Topic
-from chalicelib.models.ai import TicketLogItem, TriageItem, ticket_log_pk, triage_list, triage_pk
+from chalicelib.models.ai import LOG_SK, TicketLogItem, TriageItem, ticket_log_pk, triage_list, triage_pk
 from chalicelib.models.base import cancellation_codes, transaction
 from chalicelib.models.events import ReceiptItem, receipt_key
 from chalicelib.models.intake import created_key
@@ -171,7 +171,7 @@ def _ticket(workspace_id: str, ticket_id: str) -> TicketItem | None:
 
 def _log_of(workspace_id: str, ticket_id: str) -> str | None:
     try:
-        return TicketLogItem.get(ticket_log_pk(workspace_id, ticket_id)).log_id
+        return TicketLogItem.get(ticket_log_pk(workspace_id, ticket_id), LOG_SK).log_id
     except DoesNotExist:
         return None
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from chalicelib.ai import hints
 from chalicelib.clock import now_iso
 from chalicelib.domain import ai_providers, system_config
-from chalicelib.models.ai import AiLogItem, StatsItem, TicketLogItem, log_pk, logs_list, model_pk, ticket_log_pk
+from chalicelib.models.ai import LOG_SK, AiLogItem, StatsItem, TicketLogItem, log_pk, logs_list, model_pk, ticket_log_pk
 from chalicelib.models.base import transaction
 from chalicelib.models.intake import created_key
 from chalicelib.models.sizing import compact_json
@@ -110,7 +110,12 @@ def record_outcome(workspace_id: str, ai_log_id: str | None, ticket_id: str, aut
     if ai_log_id is None:
         return
     at = now_iso()
-    log = AiLogItem(pk=log_pk(workspace_id, ai_log_id))
+    try:
+        log = AiLogItem.get(
+            log_pk(workspace_id, ai_log_id), LOG_SK, consistent_read=True
+        )  # its version guards the write
+    except DoesNotExist:
+        return
     stats = StatsItem(pk=model_pk(workspace_id))
     try:
         with transaction() as write:
@@ -121,7 +126,7 @@ def record_outcome(workspace_id: str, ai_log_id: str | None, ticket_id: str, aut
                     AiLogItem.auto_assigned.set(auto_assigned),
                     AiLogItem.updated_at.set(at),
                 ],
-                condition=AiLogItem.pk.exists() & AiLogItem.ticket_id.does_not_exist(),
+                condition=AiLogItem.ticket_id.does_not_exist(),
             )
             write.save(
                 TicketLogItem(pk=ticket_log_pk(workspace_id, ticket_id), log_id=ai_log_id),

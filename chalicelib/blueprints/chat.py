@@ -59,7 +59,11 @@ RECIPIENT = named(
     {
         "type": "object",
         "required": ["id", "display_name", "categories"],
-        "properties": {"id": {"type": "string"}, "display_name": {"type": "string"}, "categories": {"type": "array"}},
+        "properties": {
+            "id": {"type": "string"},
+            "display_name": {"type": "string"},
+            "categories": {"type": "array", "items": {"type": "string"}},
+        },
     },
 )
 

@@ -208,3 +208,19 @@ def test_a_viewer_reads_but_does_not_chat(client, as_role):
 
     assert chat(client, viewer, LEAK).status_code == 403
     assert call(client, "GET", "/api/v1/chat/conversations", viewer).status_code == 200
+
+
+def test_the_classification_log_is_told_which_ticket_it_became(client, requester, monkeypatch):
+    from chalicelib.domain import intake_channel
+
+    outcomes = []
+    monkeypatch.setattr(
+        intake_channel.classification,
+        "record_outcome",
+        lambda workspace_id, ai_log_id, ticket_id, auto_assigned: outcomes.append((ticket_id, auto_assigned)),
+    )
+
+    ticket = chat(client, requester, LEAK).json["ticket"]
+    chat(client, requester, "good morning!")
+
+    assert outcomes == [(ticket["id"], False)]

@@ -203,6 +203,8 @@ def _error(status: int, catalogue: SchemaCatalogue) -> dict:
 
 def _operation(spec: RouteSpec, catalogue: SchemaCatalogue) -> dict:
     responses = {str(spec.status): _success(spec, catalogue)}
+    for status in spec.also_status:
+        responses[str(status)] = _success(spec, catalogue)
     for status in sorted(error_statuses(spec)):
         responses[str(status)] = _error(status, catalogue)
     operation = {

@@ -37,6 +37,7 @@ class RouteSpec:
     query: dict = field(default_factory=dict)
     response: dict | None = None
     status: int = 200
+    also_status: tuple[int, ...] = ()  # other success statuses, with the same body (a 200 beside a 201)
     tags: tuple[str, ...] = ()
     preflight: bool = False
     raw_response: bool = False

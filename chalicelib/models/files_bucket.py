@@ -95,6 +95,22 @@ def head(key: str) -> StoredObject | None:
     return StoredObject(size=int(response["ContentLength"]), content_type=response.get("ContentType"))
 
 
+def put(key: str, data: bytes, content_type: str) -> None:
+    """Store ``data`` under ``key`` (a small body the API itself carried: an inline image)."""
+    aws.s3().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type)
+
+
+def read(key: str, max_bytes: int | None = None) -> bytes:
+    """The stored object's bytes, or only its first ``max_bytes`` (a ranged GET)."""
+    options = {"Range": f"bytes=0-{max_bytes - 1}"} if max_bytes else {}
+    return aws.s3().get_object(Bucket=_bucket(), Key=key, **options)["Body"].read()
+
+
+def copy(source_key: str, target_key: str) -> None:
+    """Copy an object within the bucket (type and metadata come along)."""
+    aws.s3().copy_object(Bucket=_bucket(), Key=target_key, CopySource={"Bucket": _bucket(), "Key": source_key})
+
+
 def delete(key: str) -> None:
     """Remove the object (nothing stored is fine) and its local durable copy."""
     aws.s3().delete_object(Bucket=_bucket(), Key=key)

@@ -31,7 +31,9 @@ FUNCTION_ACCESS: dict[str, Access] = {
     # Tickets with their outbox events; directory: assignee roles and OIDC users' first-sign-in provisioning.
     # Export jobs (jobs) and their presigned downloads (files); CSAT submissions write audit rows.
     "TicketsApiFunction": Access(
-        writes=("tickets", "events", "idempotency", "directory", "jobs", "audit", "notifications", "sla"), files=True
+        writes=("tickets", "events", "idempotency", "directory", "jobs", "audit", "notifications", "sla"),
+        reads=("intake", "metrics"),  # RACI rules and assignee loads, to route a ticket created with auto_assign
+        files=True,
     ),
     # Exports (jobs, files), CSAT answers (tickets, audit) and the notification feed.
     "TicketExtrasApiFunction": Access(

@@ -67,6 +67,11 @@ CREATE_TICKET = named(
             "requester_id": _ID,
             "custom_json": _CUSTOM_JSON,
             "simulate_fast_sla": {"type": "boolean", "description": "SLA hours pass as seconds (demos, tests)"},
+            "auto_assign": {
+                "type": "boolean",
+                "description": "Route the new ticket by the workspace's RACI rules (GET /api/v1/intake/raci): "
+                "the first matching rule's group takes it",
+            },
         },
     },
 )

@@ -35,7 +35,11 @@ def _ticket_reply(ticket: dict, status: int = 200) -> Reply:
     response_headers=("ETag", "Location"),
 )
 def create_ticket(request):
-    ticket = tickets.create_ticket(request.workspace_id, request.principal, request.body, request.correlation_id)
+    data = dict(request.body)
+    auto_assign = data.pop("auto_assign", False)
+    ticket = tickets.create_ticket(
+        request.workspace_id, request.principal, data, request.correlation_id, route=bool(auto_assign)
+    )
     return _ticket_reply(ticket, status=201)
 
 

@@ -10,6 +10,13 @@ count at the status *before* the update, ``ticket.status_changed`` at the priori
 which together move the ticket from (old status, old priority) to (new status, new priority).
 Each resolution counts once towards the SLA and resolution-time figures, a reopened ticket that
 is resolved again counts again.
+
+Assignee loads (open tickets per assignee, read by RACI routing) follow the same rule with the
+assignee in place of the priority: ``ticket.assigned`` carries the status *before* the change and
+moves the ticket between assignees at that status, ``ticket.status_changed`` carries the assignee
+*after* it and moves that assignee's ticket between statuses, which together move the ticket from
+(old assignee, old status) to (new assignee, new status) whatever order they arrive in. Events from
+before these fields existed move no load.
 """
 
 from __future__ import annotations
@@ -27,9 +34,11 @@ from chalicelib.models.base import cancellation_codes, transaction
 from chalicelib.models.events import ReceiptItem, receipt_key
 from chalicelib.models.metrics import (
     RESOLUTION_BUCKET_BOUNDS_MS,
+    AssigneeLoadItem,
     CounterItem,
     DayItem,
     ResolutionItem,
+    assignee_load_key,
     bucket_attribute,
     day_key,
     get_counters,
@@ -53,6 +62,7 @@ class CounterMoves:
     resolution: dict[str, int] = field(default_factory=dict)
     day: str | None = None
     daily: dict[str, int] = field(default_factory=dict)
+    loads: dict[str, int] = field(default_factory=dict)  # user id -> change in open tickets assigned
 
     def add(self, name: str, delta: int) -> None:
         self.totals[name] = self.totals.get(name, 0) + delta
@@ -61,6 +71,11 @@ class CounterMoves:
         """Count a ticket in (``delta`` 1) or out of (-1) the open-by-priority figures, when it is open."""
         if status in OPEN_STATUSES and priority in PRIORITIES:
             self.add(f"open_priority_{priority}", delta)
+
+    def move_load(self, assignee_id: str | None, status: str | None, delta: int) -> None:
+        """Count a ticket in (1) or out of (-1) its assignee's open tickets, when it is open and assigned."""
+        if assignee_id and status in OPEN_STATUSES:
+            self.loads[assignee_id] = self.loads.get(assignee_id, 0) + delta
 
 
 def counter_changes(event: dict) -> CounterMoves:
@@ -74,6 +89,7 @@ def counter_changes(event: dict) -> CounterMoves:
         moves.add("tickets_created", 1)
         moves.add(f"status_{ticket['status']}", 1)
         moves.move_open(ticket["status"], ticket.get("priority"), 1)
+        moves.move_load(ticket.get("assignee_id"), ticket["status"], 1)
         moves.day, moves.daily = _day(event), {"created": 1}
     elif kind == Topic.TICKET_UPDATED:
         changes = data.get("changes") or {}
@@ -86,16 +102,21 @@ def counter_changes(event: dict) -> CounterMoves:
         moves.add(f"status_{data['to']}", 1)
         moves.move_open(data["from"], data.get("priority"), -1)
         moves.move_open(data["to"], data.get("priority"), 1)
+        moves.move_load(data.get("assignee_id"), data["from"], -1)
+        moves.move_load(data.get("assignee_id"), data["to"], 1)
         if data["to"] == "resolved":
             _count_resolution(moves, event, data)
     elif kind == Topic.TICKET_DELETED:
         moves.add("tickets_deleted", 1)
         moves.add(f"status_{data['status']}", -1)
         moves.move_open(data["status"], data.get("priority"), -1)
+        moves.move_load(data.get("assignee_id"), data["status"], -1)
     elif kind == Topic.TICKET_COMMENTED:
         moves.add("comments_added", 1)
     elif kind == Topic.TICKET_ASSIGNED:
         moves.add("assignments", 1)
+        moves.move_load(data.get("from"), data.get("status"), -1)
+        moves.move_load(data.get("to"), data.get("status"), 1)
     elif kind == Topic.TICKET_CSAT_SUBMITTED and data.get("score") in CSAT_SCORES:
         moves.add(f"csat_{data['score']}", 1)
     return moves
@@ -130,6 +151,9 @@ def apply_ticket_event(event: dict) -> bool:
     ]
     if moves.day:
         updates.append((DayItem, day_key(workspace_id, moves.day), moves.daily))
+    for assignee_id, delta in sorted(moves.loads.items()):
+        if delta:  # a move between two open statuses leaves the load as it was
+            updates.append((AssigneeLoadItem, assignee_load_key(workspace_id, assignee_id), {"open_assigned": delta}))
     try:
         with transaction() as write:
             write.save(receipt, condition=ReceiptItem.pk.does_not_exist())

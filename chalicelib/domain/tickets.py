@@ -17,7 +17,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from chalicelib.auth.principal import Principal
 from chalicelib.auth.roles import ADMIN
 from chalicelib.clock import now_iso
-from chalicelib.domain import csat, directory, sla, ticket_references
+from chalicelib.domain import csat, directory, raci_routing, sla, ticket_references
 from chalicelib.domain import ticket_rules as rules
 from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_records import (
@@ -45,6 +45,7 @@ from chalicelib.models.tickets import (
     TicketTagItem,
     ticket_pk,
 )
+from chalicelib.models.watchers import WatcherItem, watcher_sk
 
 FIRST_NUMBER = 1000
 _WIDEST_NUMBER = 10**12 - 1  # what the size check assumes before a number is taken
@@ -146,15 +147,60 @@ def create_ticket(
     at = now_iso()
     ticket_id = ticket_id or str(uuid.uuid4())
     ticket = new_ticket_item(workspace_id, ticket_id, actor.user_id, {**data, "requester_id": requester_id}, at)
+    routing = _route(ticket) if route else None
     sla.start_clock(ticket, actor, bool(data.get("simulate_fast_sla")))
     ticket.number = _WIDEST_NUMBER
-    _refuse_oversized([ticket, *_opening(ticket, actor, correlation_id, at, suggestion).records()])
+    opening = _opening(ticket, actor, correlation_id, at, suggestion, route, routing)
+    _refuse_oversized([ticket, *opening.records()])
     ticket.number = number = _next_ticket_number(workspace_id)  # only once the input is known to be good
-    change = _opening(ticket, actor, correlation_id, at, suggestion)
+    change = _opening(ticket, actor, correlation_id, at, suggestion, route, routing)
     number_item = TicketNumberItem(pk=_number_pk(workspace_id, number), sk="NUMBER", ticket_id=ticket.id)
     linked = linked_records(ticket) if linked_records else []
-    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist()), *linked, *extra_puts])
+    watchers = _routed_watchers(ticket, routing, actor, at)
+    _commit(change, extra_puts=[(number_item, TicketNumberItem.pk.does_not_exist()), *linked, *extra_puts, *watchers])
     return to_public(ticket, actor)
+
+
+def _route(ticket: TicketItem) -> raci_routing.Routing | None:
+    """Run the workspace's RACI rules on the new ticket (not written yet): the first match's assignee, and
+    its group's team when the ticket has none, are set on it directly."""
+    routing = raci_routing.route(
+        ticket.workspace_id,
+        {
+            "ticket_class": ticket.ticket_class,
+            "category": ticket.category,
+            "priority": ticket.priority,
+            "title": ticket.title,
+            "description": ticket.description,
+            "team": ticket.team,
+        },
+    )
+    if routing is not None:
+        ticket.assignee_id = routing.assignee_id
+        if routing.team:
+            ticket.team = routing.team
+    return routing
+
+
+def _routed_watchers(ticket: TicketItem, routing, actor: Principal, at: str) -> list:
+    """The routing group's accountable and consulted members, watching the new ticket (unconditional puts:
+    the ticket's partition is new)."""
+    if routing is None:
+        return []
+    return [
+        (
+            WatcherItem(
+                pk=ticket.pk,
+                sk=watcher_sk(user_id),
+                ticket_id=ticket.id,
+                user_id=user_id,
+                added_by=actor.user_id,
+                added_at=at,
+            ),
+            None,
+        )
+        for user_id in routing.watchers
+    ]
 
 
 CHANNEL_FIELDS = ("source", "category", "subcategory", "ticket_class", "priority")
@@ -168,11 +214,23 @@ def _channel_fields(fields: dict | None) -> dict:
 
 
 def _opening(
-    ticket: TicketItem, actor: Principal, correlation_id: str | None, at: str, suggestion: dict | None = None
+    ticket: TicketItem,
+    actor: Principal,
+    correlation_id: str | None,
+    at: str,
+    suggestion: dict | None = None,
+    route: bool = False,
+    routing: raci_routing.Routing | None = None,
 ) -> _Change:
     change = _Change(ticket, actor, correlation_id, at=at)
     change.history.append(history_row(ticket, actor.user_id, at, "ticket", None, "created", correlation_id))
+    if routing is not None:
+        change.history.append(
+            history_row(ticket, actor.user_id, at, "routing", None, routing.rule_name, correlation_id)
+        )
     data = {"ticket": {**to_public(ticket), "version": 1}}
+    if route:
+        data["routing"] = routing.event_data() if routing is not None else dict(raci_routing.NO_MATCH)
     if suggestion:
         data["ai_suggestion"] = suggestion
     change.emit(Topic.TICKET_CREATED, data)
@@ -261,7 +319,8 @@ def update_ticket(
     if "status" in change.changed:
         change.emit(Topic.TICKET_STATUS_CHANGED, _status_changed_data(change, data.get("reason")))
     if "assignee_id" in change.changed:
-        change.emit(Topic.TICKET_ASSIGNED, {**change.changed["assignee_id"], "team": ticket.team})
+        status_before = change.changed["status"]["from"] if "status" in change.changed else ticket.status
+        change.emit(Topic.TICKET_ASSIGNED, _assigned_data(change.changed["assignee_id"], ticket.team, status_before))
     _commit(change, expected_version=expected_version, extra_puts=[*csat.issue_on_resolve(change), *extra_puts])
     return to_public(ticket, actor)
 
@@ -305,7 +364,9 @@ def assign_ticket(
     if not change.changed:
         return to_public(ticket, actor)
     before = change.changed.get("assignee_id", {}).get("from", ticket.assignee_id)
-    change.emit(Topic.TICKET_ASSIGNED, {"from": before, "to": ticket.assignee_id, "team": ticket.team})
+    change.emit(
+        Topic.TICKET_ASSIGNED, _assigned_data({"from": before, "to": ticket.assignee_id}, ticket.team, ticket.status)
+    )
     _commit(change, expected_version=expected_version)
     return to_public(ticket, actor)
 
@@ -321,7 +382,12 @@ def delete_ticket(workspace_id: str, actor: Principal, ticket_ref: str, correlat
     change.history.append(history_row(ticket, actor.user_id, change.at, "ticket", "active", "deleted", correlation_id))
     change.emit(
         Topic.TICKET_DELETED,
-        {"number": to_public(ticket)["number"], "status": ticket.status, "priority": ticket.priority},
+        {
+            "number": to_public(ticket)["number"],
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "assignee_id": ticket.assignee_id,
+        },
     )
     _commit(change, expected_version=expected_version)
 
@@ -432,13 +498,22 @@ def _child_page(model, pk: str, prefix: str, condition, limit: int, start_key, s
 # --- internals ---------------------------------------------------------------------------
 
 
+def _assigned_data(move: dict, team: str | None, status_before: str) -> dict:
+    """``ticket.assigned`` data: the move (``from``, ``to``), the team, and the status *before* the change
+    it belongs to (the assignee-load counters pair it with ``ticket.status_changed``, which carries the
+    assignee *after* it: ``chalicelib.domain.ticket_counters``)."""
+    return {**move, "team": team, "status": status_before}
+
+
 def _status_changed_data(change: _Change, reason: str | None) -> dict:
     """``ticket.status_changed`` data: the move, and what the metrics count a resolution by (the
-    SLA fields exist once the SLA engine sets them; until then a resolution counts as met)."""
+    SLA fields exist once the SLA engine sets them; until then a resolution counts as met) and the
+    assignee after the change (for the assignee-load counters)."""
     ticket = change.ticket
     return {
         **change.changed["status"],
         "reason": reason,
+        "assignee_id": ticket.assignee_id,
         "priority": ticket.priority,
         "created_at": ticket.created_at,
         "resolution_due_at": getattr(ticket, "resolution_due_at", None),

@@ -7,10 +7,16 @@ All in the ``metrics`` table, under the workspace's partition, and only ever cha
     pk = WS#<ws>   sk = COUNTERS#resolution   ResolutionItem: count and sum of resolution times and a
                                               fixed log-scale histogram of them
     pk = WS#<ws>   sk = DAY#<YYYY-MM-DD>      DayItem: tickets created and resolved that UTC day
+    pk = WS#<ws>   sk = LOAD#<user id>        AssigneeLoadItem: open tickets the user is assigned
 
 A metrics read is a GetItem or a Query of at most one item per day asked for: its cost does not
 depend on how many tickets the workspace holds. The resolution histogram sits in its own item so
 the totals item, updated by every event, stays under 1 KB (one write unit, two in a transaction).
+
+Assignee loads are one small item per (workspace, user) rather than a map on one workspace item: an
+update costs write units by the size of the whole item, so a map of every agent's count would make each
+assignment cost more as the workspace grows, and concurrent events for different agents would contend on
+one item. RACI routing reads just the candidates' items with one BatchGetItem.
 """
 
 from __future__ import annotations
@@ -109,6 +115,22 @@ class DayItem(DeskflowModel):
     resolved = NumberAttribute(null=True)
 
 
+class AssigneeLoadItem(DeskflowModel):
+    """How many live, open (not resolved, closed or cancelled) tickets one user is assigned."""
+
+    class Meta:
+        short_table = TABLE
+        table_name = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    open_assigned = NumberAttribute(null=True)
+
+
+LOAD_PREFIX = "LOAD#"
+MAX_BATCH_KEYS = 100  # BatchGetItem's limit
+
+
 def workspace_partition(workspace_id: str) -> str:
     return f"WS#{workspace_id}"
 
@@ -124,6 +146,23 @@ def resolution_key(workspace_id: str) -> tuple[str, str]:
 def day_key(workspace_id: str, day: str) -> tuple[str, str]:
     """``day`` is ``YYYY-MM-DD`` (UTC)."""
     return workspace_partition(workspace_id), f"{DAY_PREFIX}{day}"
+
+
+def assignee_load_key(workspace_id: str, user_id: str) -> tuple[str, str]:
+    return workspace_partition(workspace_id), f"{LOAD_PREFIX}{user_id}"
+
+
+def assignee_loads(workspace_id: str, user_ids: list[str]) -> dict[str, int]:
+    """Open tickets assigned to each of ``user_ids`` (0 for a user never counted): one BatchGetItem
+    (at most ``MAX_BATCH_KEYS`` users)."""
+    wanted = list(dict.fromkeys(user_ids))
+    if len(wanted) > MAX_BATCH_KEYS:
+        raise ValueError(f"at most {MAX_BATCH_KEYS} users per read")
+    loads = dict.fromkeys(wanted, 0)
+    keys = [assignee_load_key(workspace_id, user_id) for user_id in wanted]
+    for item in AssigneeLoadItem.batch_get(keys):
+        loads[item.sk.removeprefix(LOAD_PREFIX)] = int(item.open_assigned or 0)
+    return loads
 
 
 def counters_of(item: DeskflowModel | None) -> dict[str, int]:

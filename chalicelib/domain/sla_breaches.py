@@ -312,6 +312,10 @@ def escalate(step: EscalationStep, *, now: Clock = utcnow) -> str:
             {"level": step.level, "target": step.target, "escalated_to": step.escalate_to},
             "ticket.escalated",
         )
+        if "assignee_id" in change.changed:  # the assignees' load counters and the triage queue follow assignments
+            moved = change.changed["assignee_id"]
+            data = {"from": moved["from"], "to": moved["to"], "team": ticket.team, "status": ticket.status}
+            change.emit(Topic.TICKET_ASSIGNED, data, "ticket.assigned")
         record = SlaEscalationItem(
             pk=ticket.pk,
             workspace_id=step.workspace_id,

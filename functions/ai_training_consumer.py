@@ -7,7 +7,6 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def record_handler(record) -> None:
     from chalicelib.domain.ai_training import run_training_job
-
     from chalicelib.events.catalogue import AI_TRAINING
     from chalicelib.events.consumer import consume_record
 

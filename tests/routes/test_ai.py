@@ -259,3 +259,40 @@ def test_system_metrics_sum_up_tickets_sla_and_ai(client, as_role, admin):
     assert set(body) == {"tickets", "sla", "ai"}
     assert set(body["ai"]) >= {"accuracy", "auto_assign_rate"}
     assert call(client, "GET", "/api/v1/metrics/system", as_role("requester")).status_code == 403
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_a_vision_provider_is_shown_the_image(client, admin, provider, workspace_id):
+    from chalicelib.domain import classification
+
+    settings = {"base_url": provider.base_url, "model": "m", "vision": True}
+    set_ai(client, admin, provider="openai", provider_settings=settings)
+
+    answer = classification.classify(workspace_id, "photo.png", source="image", image=PNG)
+
+    assert (answer.provider, answer.image_read) == ("openai", True)
+    user_content = provider.requests[0]["body"]["messages"][1]["content"]
+    assert [part["type"] for part in user_content] == ["text", "image_url"]
+    assert user_content[1]["image_url"]["url"].startswith("data:image/")
+    assert call(client, "GET", "/api/v1/ai/status", admin).json["vision"] is True
+
+
+def test_without_a_vision_provider_the_image_is_not_read(client, admin, workspace_id):
+    from chalicelib.domain import classification
+
+    answer = classification.classify(workspace_id, "water leak photo.png", source="image", image=PNG)
+
+    assert (answer.provider, answer.image_read, answer.category) == ("builtin", False, "plumbing")
+
+
+def test_bedrock_unreachable_falls_back_to_the_builtin_model(client, admin):
+    set_ai(
+        client, admin, provider="bedrock", provider_settings={"model": "anthropic.claude-3-haiku", "timeout_ms": 500}
+    )
+
+    answer = call(client, "POST", CLASSIFY, admin, {"description": "power outage"}).json
+
+    assert (answer["provider"], answer["fallback_from"], answer["category"]) == ("builtin", "bedrock", "electrical")
+    assert call(client, "GET", "/api/v1/ai/status", admin).json["available"] is False

@@ -79,11 +79,12 @@ def test_a_category_that_needs_a_place_asks_for_the_building(client, requester):
 
 
 def test_answers_fill_the_session_and_the_questions_stop(client, requester, building):
-    first = clarify(client, requester, message="water leak")
+    first = clarify(client, requester, message="a leak")
     session_id = first["session_id"]
     assert first["question"]["field"] == "description"
 
-    second = clarify(client, requester, session_id=session_id, answers={"description": "under the sink since Monday"})
+    # one word of one example phrase: the built-in model is not sure enough (below the default 0.8)
+    second = clarify(client, requester, session_id=session_id, answers={"description": "dripping under the sink"})
     assert second["question"]["field"] == "category"
 
     third = clarify(client, requester, session_id=session_id, answers={"category": "Plumbing"})
@@ -92,7 +93,7 @@ def test_answers_fill_the_session_and_the_questions_stop(client, requester, buil
     last = clarify(client, requester, session_id=session_id, answers={"building_id": building})
     assert last["question"] is None
     assert last["session"]["answers"] == {"category": "plumbing", "building_id": building}
-    assert last["session"]["description"] == "water leak\nunder the sink since Monday"
+    assert last["session"]["description"] == "a leak\ndripping under the sink"
 
 
 def test_a_clear_request_asks_nothing(client, requester):
@@ -165,8 +166,8 @@ def test_the_gate_routes_only_confident_classifications_and_auto_assign_false_ne
     current = call(client, "GET", CONFIG, admin).json["ai"]
     ai = {**current, "auto_assign_enabled": True, "auto_assign_confidence_threshold": 0.9}
     assert call(client, "PUT", CONFIG, admin, {"ai": ai}).status_code == 200
-    confident = "water leak and a blocked drain in the kitchen"  # two example phrases: confidence 1.0
-    unsure = "there is a water leak in the kitchen"  # one phrase: 0.75
+    confident = "water leak and a blocked drain in the kitchen"  # two example phrases: above 0.9
+    unsure = "there is a leak in the kitchen"  # one word of one phrase: about 0.79
 
     for text, extra in ((confident, {}), (unsure, {}), (confident, {"auto_assign": False})):
         session_id = clarify(client, requester, description=text)["session_id"]

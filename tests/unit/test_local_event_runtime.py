@@ -204,7 +204,10 @@ def recording_handler(monkeypatch):
                 flag.set()
 
     def calls_reached(count: int) -> threading.Event:
-        return reached.setdefault(count, threading.Event())
+        flag = reached.setdefault(count, threading.Event())
+        if len(calls) >= count:  # the calls may have come before anyone asked
+            flag.set()
+        return flag
 
     monkeypatch.setitem(sys.modules, "deskflow_test_handler", types.SimpleNamespace(handler=handler))
     return types.SimpleNamespace(calls=calls, calls_reached=calls_reached)

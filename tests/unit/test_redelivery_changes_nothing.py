@@ -55,6 +55,10 @@ def work_through_the_api(client, as_role) -> None:
     open_ticket(client, agent, title="Printer jam", category="Facilities")  # a workflow task starts
     deleted = open_ticket(client, agent, title="Duplicate")
     assert call(client, "DELETE", f"/api/v1/tickets/{deleted['id']}", as_role("admin")).status_code == 204
+    log_id = call(client, "POST", "/api/v1/intake/classify", agent, {"description": "water leak"}).json["ai_log_id"]
+    feedback = {"actual_category": "plumbing"}
+    assert call(client, "PATCH", f"/api/v1/ai/logs/{log_id}/feedback", agent, feedback).status_code == 200
+    assert call(client, "POST", "/api/v1/ai/train", admin).status_code == 202  # a model trained once
 
 
 def everything_stored() -> dict:

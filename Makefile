@@ -90,6 +90,7 @@ package: $(STAMP)
 ## make bench: DynamoDB round trips per request, list-page reads vs table size, cold imports
 bench: $(STAMP) $(DYNAMODB_LOCAL_STAMP)
 	$(PY) -m bench.run
+	$(PY) -m bench.ai_classify
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""Workspace metrics for admins, read from counters the event consumers keep (never a Scan):
+"""Workspace metrics for admins, read from counters the event consumers keep (never the whole table):
 JSON under ``/api/v1/metrics/...`` and the Prometheus text format at ``/metrics``."""
 
 from __future__ import annotations

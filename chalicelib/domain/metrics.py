@@ -1,5 +1,5 @@
 """Workspace metrics, read from the counters the ticket-counters consumer keeps
-(``chalicelib.domain.ticket_counters``): never a Scan, and the cost of every read is independent
+(``chalicelib.domain.ticket_counters``): never the whole table, and the cost of every read is independent
 of how many tickets the workspace holds (one or two GetItems; the daily series one Query of at
 most one item per day asked for).
 

@@ -10,7 +10,7 @@
     pk = TRIAGE#<ws>#<ticket id>    sk = TRIAGE      a ticket waiting for a human (listed: ``<ws>#triage``)
 
 Workspaces whose new labels reached the retraining threshold carry ``list_key`` = ``ai#retrain-due`` on
-their STATS item: the schedule reads that one partition of the list index, never a Scan.
+their STATS item: the schedule reads that one partition of the list index, never the whole table.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The workspace audit log: one row per change, written in the same transaction as the change.
 
 pk = ``WS#<workspace>``, sk = ``<at>#<audit id>`` (time order, unique when times tie). Two indexes
-answer the admin filters without a Scan: ``by-actor`` (``<workspace>#<actor id>``) and ``by-target``
+answer the admin filters without reading the whole table: ``by-actor`` (``<workspace>#<actor id>``) and ``by-target``
 (``<workspace>#<target type>#<target id>``), both sorted by the same ``sk``; an action filter is
 applied within whichever key the request names.
 """

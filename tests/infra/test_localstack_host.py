@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from infra.localstack import filesystem
 from infra.localstack.host import LocalStackHost, environment
 from infra.localstack.process_group import members
 from infra.localstack.run_integration import run_tests
+from tests.waiting import wait_until
 
 needs_jdk = pytest.mark.skipif(shutil.which("javac") is None, reason="needs a JDK (javac, jar)")
 
@@ -79,9 +79,7 @@ def test_stop_ends_localstack_and_every_process_it_started_even_one_ignoring_sig
     host = LocalStackHost(root=tmp_path, log_path=tmp_path / "log", command=(sys.executable, "-c", parent))
     host.start()
     group = host.process.pid
-    deadline = time.monotonic() + 10
-    while len(members(group)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: len(members(group)) >= 2, 10, "the host and its child were not both up within 10 s", 0.05)
     assert len(members(group)) == 2
 
     host.stop(timeout=1)

@@ -214,7 +214,10 @@ def test_ticket_counters_equal_the_live_tickets_after_a_crash_and_a_ctrl_c(stack
     token = stack.login()
 
     live = len(live_tickets(stack, token))
-    counted = wait_for_counters(stack, lambda counters: counters.get("tickets_created") == live)
+    # settled once every event is counted: ticket and comment events are consumed in no set order
+    counted = wait_for_counters(
+        stack, lambda counters: counters.get("tickets_created") == live and counters.get("comments_added") == 5
+    )
 
     assert counted.get("tickets_created", 0) - counted.get("tickets_deleted", 0) == live
     assert sum(value for name, value in counted.items() if name.startswith("status_")) == live

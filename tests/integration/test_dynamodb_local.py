@@ -89,10 +89,10 @@ def test_the_jvm_ends_when_its_parent_is_killed_with_sigkill(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; "
+            "import threading; from pathlib import Path; "
             "from infra.local.dynamodb_local import start_dynamodb_local; "
             f"started = start_dynamodb_local(Path({str(tmp_path / 'dynamodb')!r})); "
-            "print(started.jvm_pid, flush=True); time.sleep(600)",
+            "print(started.jvm_pid, flush=True); threading.Event().wait()",  # until it is killed
         ],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,

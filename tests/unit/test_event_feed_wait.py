@@ -19,13 +19,13 @@ def test_a_long_poll_answers_as_soon_as_an_event_has_arrived(aws, workspace_id, 
 
     naps = []
 
-    def sleep(seconds):
+    def nap(seconds):
         naps.append(seconds)
         if len(naps) == 2:
             create_ticket(workspace_id, agent, {"title": "Arrives while waiting"}, None)
         clock.advance(seconds=seconds)
 
-    page = read_feed(workspace_id, agent, None, 10, wait_seconds=20, sleep=sleep)
+    page = read_feed(workspace_id, agent, None, 10, wait_seconds=20, sleep=nap)
 
     assert [event["type"] for event in page.events] == ["ticket.created"]
     assert 2 < len(naps) < 20  # it returned well before the wait was over
@@ -36,11 +36,11 @@ def test_a_long_poll_with_nothing_new_ends_empty_when_the_wait_is_over(aws, work
 
     naps = []
 
-    def sleep(seconds):
+    def nap(seconds):
         naps.append(seconds)
         clock.advance(seconds=seconds)
 
-    page = read_feed(workspace_id, agent, None, 10, wait_seconds=5, sleep=sleep)
+    page = read_feed(workspace_id, agent, None, 10, wait_seconds=5, sleep=nap)
 
     assert page.events == [] and page.position is None
     assert sum(naps) == pytest.approx(5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import time
 
 import pytest
 
@@ -14,6 +13,7 @@ from chalicelib.settings import get_settings
 from infra.local.emulator import point_dynamodb_at, start_emulator
 from infra.local.ports import PortInUse, any_free_port
 from tests.conftest import reset_runtime
+from tests.waiting import wait_until
 
 TOUCHED_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "MOTO_PORT")
 
@@ -76,11 +76,12 @@ def test_step_functions_really_execute_service_integrations_on_the_embedded_emul
     )
 
     execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="run-1")
-    deadline = time.monotonic() + 10
-    status = "RUNNING"
-    while status == "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.1)
+
+    def finished_status():
         status = sfn.describe_execution(executionArn=execution["executionArn"])["status"]
+        return None if status == "RUNNING" else status
+
+    status = wait_until(finished_status, 10, "the execution was still running after 10 s")
 
     assert status == "SUCCEEDED"  # with execution off it would stay RUNNING; with MOTO_PORT wrong, FAILED
     messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])

@@ -10,7 +10,6 @@ import logging
 import socket
 import sys
 import threading
-import time
 import types
 from concurrent.futures import ThreadPoolExecutor
 
@@ -36,6 +35,7 @@ from infra.local.proxy_events import (
     build_proxy_event,
     read_proxy_response,
 )
+from tests.waiting import wait_until
 
 ROUTES = [
     RouteSpec("tickets", "/api/v1/tickets", "GET"),
@@ -571,14 +571,6 @@ def refuses_connections(api) -> bool:
     return False
 
 
-def wait_until(condition, deadline_seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + deadline_seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {deadline_seconds}s")
-        time.sleep(0.01)
-
-
 def peer_closed(connection: http.client.HTTPConnection) -> bool:
     connection.sock.settimeout(5)
     try:
@@ -594,7 +586,7 @@ def test_stop_refuses_new_connections_at_once_and_returns_after_the_request_in_f
         assert invoker.entered.wait(10)
         stopping = pool.submit(api.stop)
 
-        wait_until(lambda: refuses_connections(api))
+        wait_until(lambda: refuses_connections(api), 10, "the API still accepted connections", 0.01)
         assert not stopping.done()  # still waiting for the request in flight
         invoker.release.set()
 
@@ -621,7 +613,7 @@ def test_a_request_on_a_kept_alive_connection_after_stop_began_gets_no_answer(ga
         in_flight = pool.submit(get, api, "/slow")
         assert invoker.entered.wait(10)
         stopping = pool.submit(api.stop)
-        wait_until(lambda: refuses_connections(api))
+        wait_until(lambda: refuses_connections(api), 10, "the API still accepted connections", 0.01)
 
         with pytest.raises(ConnectionError):
             get(api, "/health", kept_alive)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from moto import mock_aws
@@ -13,6 +12,7 @@ from chalicelib.settings import get_settings
 from infra.bootstrap import bootstrap
 from infra.local.persistence import PeriodicSnapshots, load_state, save_state
 from tests.conftest import reset_runtime
+from tests.waiting import wait_until
 
 RICH_ITEM = {
     "pk": {"S": "WS#demo"},
@@ -121,10 +121,7 @@ def test_periodic_snapshots_save_on_their_interval_and_once_more_on_stop(tmp_pat
     with fresh_aws():
         snapshots = PeriodicSnapshots(state_file, interval=0.05)
         snapshots.start()
-        deadline = time.monotonic() + 5
-        while not state_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        saved_periodically = state_file.exists()
+        saved_periodically = wait_until(state_file.exists, 5, "no periodic snapshot within 5 s", interval=0.02)
         write_fixture_data()
         snapshots.stop()
 

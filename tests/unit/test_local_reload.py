@@ -8,13 +8,13 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from infra.local.reload import REPO_ROOT, ReloadingServices, reload_enabled
+from tests.waiting import wait_until
 
 # A stand-in for the API child: serves the inherited socket, answering the VERSION of a watched module.
 VERSION_CHILD = textwrap.dedent(
@@ -74,17 +74,6 @@ ORPHAN_CHILD = textwrap.dedent(
 )
 
 
-def wait_until(condition, deadline_seconds: float = 30.0):
-    deadline = time.monotonic() + deadline_seconds
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {deadline_seconds}s")
-        time.sleep(0.05)
-
-
 def answer(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -125,11 +114,11 @@ def test_a_changed_source_file_is_served_after_a_reload_on_the_same_port(watched
     )
     services.serve_in_background()
     try:
-        assert wait_until(lambda: answer(services.url)) == "first"
+        assert wait_until(lambda: answer(services.url), 30, "the API never answered") == "first"
 
         (watched_code / "version.py").write_text("VERSION = 'second, after the reload'\n")
 
-        assert wait_until(lambda: answer(services.url) == "second, after the reload")
+        assert wait_until(lambda: answer(services.url) == "second, after the reload", 30, "no reload within 30 s")
         assert services.restarts >= 1
     finally:
         services.stop()
@@ -146,12 +135,12 @@ def test_the_child_stops_when_its_parent_is_killed(watched_code, tmp_path):
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     try:
-        child_pid = int(wait_until(lambda: pid_file.exists() and pid_file.read_text()))
+        child_pid = int(wait_until(lambda: pid_file.exists() and pid_file.read_text(), 30, "the child wrote no pid"))
 
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=10)
 
-        assert wait_until(lambda: process_gone(child_pid))
+        assert wait_until(lambda: process_gone(child_pid), 30, "the child outlived its parent")
     finally:
         parent.kill()
         parent.wait()
@@ -164,6 +153,6 @@ def test_a_child_that_dies_is_reported_while_waiting_for_the_next_change(watched
     )
     services.serve_in_background()
     try:
-        assert wait_until(lambda: "the API process exited with code 3" in caplog.text)
+        assert wait_until(lambda: "the API process exited with code 3" in caplog.text, 30, "no exit line logged")
     finally:
         services.stop()

@@ -4,6 +4,7 @@ queue; the system metrics (seed 000)."""
 from __future__ import annotations
 
 from chalicelib.auth.roles import ADMIN, AGENT, ANY_MEMBER
+from chalicelib.blueprints.intake_schemas import CLASSIFICATION
 from chalicelib.domain import ai_feedback, ai_insights, ai_logs, ai_training, ai_triage, classification, metrics
 from chalicelib.domain.ai_credentials import set_api_key
 from chalicelib.errors import ValidationError
@@ -30,28 +31,6 @@ CLASSIFY_BODY = named(
             "title": {"type": "string", "maxLength": 200},
             "description": _TEXT,
             "message": _TEXT,
-        },
-    },
-)
-CLASSIFICATION = named(
-    "Classification",
-    {
-        "type": "object",
-        "required": ["category", "ticket_class", "suggested_priority", "is_work_order", "confidence", "model_version"],
-        "properties": {
-            "category": _NULLABLE_STRING,
-            "subcategory": _NULLABLE_STRING,
-            "ticket_class": {"type": "string"},
-            "suggested_priority": {"type": "string"},
-            "is_work_order": {"type": "boolean"},
-            "confidence": {"type": "number"},
-            "model_version": {"type": "string"},
-            "provider": {"type": "string"},
-            "reasons": {"type": "array", "items": {"type": "string"}},
-            "ai_log_id": {"type": "string"},
-            "image_read": {"type": "boolean"},
-            "fallback_from": _NULLABLE_STRING,
-            "fallback_reason": _NULLABLE_STRING,
         },
     },
 )

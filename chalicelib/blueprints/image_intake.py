@@ -5,17 +5,22 @@ from __future__ import annotations
 from chalicelib.auth.roles import ADMIN, AGENT, REQUESTER
 from chalicelib.blueprints import intake_schemas as schemas
 from chalicelib.blueprints import ticket_schemas
+from chalicelib.blueprints.attachment_schemas import (
+    ATTACHMENT,
+    CONTENT_TYPE,
+    FILENAME,
+    UPLOAD_INSTRUCTIONS,
+    UPLOAD_SIZE,
+)
 from chalicelib.domain import image_intake
 from chalicelib.errors import ValidationError
 from chalicelib.http.registry import RouteFamily
 from chalicelib.http.responses import Reply
-from chalicelib.http.schemas import NULLABLE_STRING, NULLABLE_TIME, STRING, TIME, named
+from chalicelib.http.schemas import NULLABLE_STRING, STRING, named
 
 routes = RouteFamily("intake")
 
 WRITERS = frozenset({ADMIN, AGENT, REQUESTER})
-_FILENAME = {"type": "string", "minLength": 1, "maxLength": 1024, "description": "Shown sanitised"}
-_CONTENT_TYPE = {"type": "string", "minLength": 3, "maxLength": 255, "description": "e.g. image/png"}
 _UPLOAD_ID = {"type": "string", "minLength": 1, "maxLength": 64}
 
 IMAGE_INPUT = named(
@@ -25,8 +30,8 @@ IMAGE_INPUT = named(
         "additionalProperties": False,
         "description": "Either the image inline (filename, content_type, data) or a confirmed upload (upload_id)",
         "properties": {
-            "filename": _FILENAME,
-            "content_type": _CONTENT_TYPE,
+            "filename": FILENAME,
+            "content_type": CONTENT_TYPE,
             "caption": {"type": "string", "maxLength": 5000},
             "data": {"type": "string", "minLength": 1, "description": "base64, at most 1 MiB decoded"},
             "upload_id": _UPLOAD_ID,
@@ -40,9 +45,9 @@ PRESIGN_INPUT = named(
         "additionalProperties": False,
         "required": ["filename", "content_type", "size"],
         "properties": {
-            "filename": _FILENAME,
-            "content_type": _CONTENT_TYPE,
-            "size": {"type": "integer", "minimum": 1, "maximum": 10**15, "description": "Bytes to upload"},
+            "filename": FILENAME,
+            "content_type": CONTENT_TYPE,
+            "size": UPLOAD_SIZE,
         },
     },
 )
@@ -56,35 +61,7 @@ PRESIGNED_UPLOAD = named(
             "filename": STRING,
             "content_type": STRING,
             "size": {"type": "integer"},
-            "upload": {
-                "type": "object",
-                "required": ["url", "method", "headers", "expires_at"],
-                "properties": {
-                    "url": STRING,
-                    "method": {"type": "string", "enum": ["PUT"]},
-                    "headers": {"type": "object", "additionalProperties": STRING},
-                    "expires_at": TIME,
-                },
-            },
-        },
-    },
-)
-IMAGE_ATTACHMENT = named(
-    "ImageAttachment",
-    {
-        "type": "object",
-        "required": ["id", "ticket_id", "filename", "content_type", "size", "status", "object_key", "created_at"],
-        "properties": {
-            "id": STRING,
-            "ticket_id": STRING,
-            "filename": STRING,
-            "content_type": STRING,
-            "size": {"type": "integer"},
-            "status": {"type": "string", "enum": ["pending", "confirmed"]},
-            "object_key": STRING,
-            "uploaded_by": STRING,
-            "created_at": TIME,
-            "confirmed_at": NULLABLE_TIME,
+            "upload": UPLOAD_INSTRUCTIONS,
         },
     },
 )
@@ -95,7 +72,7 @@ IMAGE_TICKET = named(
         "required": ["ticket", "attachment", "classification", "image_read", "note"],
         "properties": {
             "ticket": ticket_schemas.TICKET,
-            "attachment": IMAGE_ATTACHMENT,
+            "attachment": ATTACHMENT,
             "classification": schemas.CLASSIFICATION,
             "image_read": {"type": "boolean", "description": "whether the image itself was classified"},
             "note": {**NULLABLE_STRING, "description": "says so when only the caption and file name were read"},

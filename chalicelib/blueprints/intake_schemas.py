@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.http.schemas import NULLABLE_STRING, STRING, TIME, named
 
 CLASSIFICATION = named(
-    "IntakeClassification",
+    "Classification",
     {
         "type": "object",
         "required": ["category", "ticket_class", "suggested_priority", "is_work_order", "confidence", "model_version"],
@@ -21,6 +21,13 @@ CLASSIFICATION = named(
             "reasons": {"type": "array", "items": STRING},
             "ai_log_id": NULLABLE_STRING,
             "image_read": {"type": "boolean"},
+            "fallback_from": NULLABLE_STRING,
+            "fallback_reason": NULLABLE_STRING,
+            "auto_assignable": {
+                "type": "boolean",
+                "description": "whether a ticket opened from this answer is routed by the RACI rules "
+                "(ai.auto_assign_enabled and the confidence at or above ai.auto_assign_confidence_threshold)",
+            },
         },
     },
 )

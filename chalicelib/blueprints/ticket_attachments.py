@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from chalicelib.auth.roles import ADMIN, AGENT, ANY_MEMBER, REQUESTER
+from chalicelib.blueprints.attachment_schemas import (
+    ATTACHMENT,
+    CONTENT_TYPE,
+    FILENAME,
+    UPLOAD_INSTRUCTIONS,
+    UPLOAD_SIZE,
+)
 from chalicelib.domain import attachments
 from chalicelib.http.pagination import PAGE_QUERY, page, start_key
 from chalicelib.http.registry import RouteFamily
 from chalicelib.http.responses import Reply, no_content
-from chalicelib.http.schemas import NULLABLE_TIME, STRING, TIME, list_of, named
+from chalicelib.http.schemas import STRING, TIME, list_of, named
 
 routes = RouteFamily("tickets")
 
@@ -22,9 +29,9 @@ PRESIGN_INPUT = named(
         "additionalProperties": False,
         "required": ["filename", "content_type", "size"],
         "properties": {
-            "filename": {"type": "string", "minLength": 1, "maxLength": 1024, "description": "Shown sanitised"},
-            "content_type": {"type": "string", "minLength": 3, "maxLength": 255, "description": "e.g. image/png"},
-            "size": {"type": "integer", "minimum": 1, "maximum": 10**15, "description": "Bytes to upload"},
+            "filename": FILENAME,
+            "content_type": CONTENT_TYPE,
+            "size": UPLOAD_SIZE,
         },
     },
 )
@@ -35,25 +42,6 @@ CONFIRM_INPUT = named(
         "additionalProperties": False,
         "required": ["attachment_id"],
         "properties": {"attachment_id": {"type": "string", "minLength": 1, "maxLength": 64}},
-    },
-)
-ATTACHMENT = named(
-    "Attachment",
-    {
-        "type": "object",
-        "required": ["id", "ticket_id", "filename", "content_type", "size", "status", "object_key", "created_at"],
-        "properties": {
-            "id": STRING,
-            "ticket_id": STRING,
-            "filename": STRING,
-            "content_type": STRING,
-            "size": {"type": "integer"},
-            "status": {"type": "string", "enum": ["pending", "confirmed"]},
-            "object_key": STRING,
-            "uploaded_by": STRING,
-            "created_at": TIME,
-            "confirmed_at": NULLABLE_TIME,
-        },
     },
 )
 PRESIGNED = named(
@@ -69,17 +57,7 @@ UPLOAD = named(
             "attachment": ATTACHMENT,
             "attachment_id": STRING,
             "object_key": STRING,
-            "upload": {
-                "type": "object",
-                "required": ["url", "method", "headers", "expires_at"],
-                "description": "PUT the file's bytes to `url` with exactly these headers, then confirm",
-                "properties": {
-                    "url": STRING,
-                    "method": {"type": "string", "enum": ["PUT"]},
-                    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-                    "expires_at": TIME,
-                },
-            },
+            "upload": UPLOAD_INSTRUCTIONS,
         },
     },
 )

@@ -14,17 +14,14 @@ from datetime import timedelta
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.clock import now_iso, utcnow
+from chalicelib.clock import now_iso
 from chalicelib.domain import jobs, system_config
-from chalicelib.domain.audit import audit_record
-from chalicelib.domain.events import new_event
 from chalicelib.events.catalogue import AI_TRAINING, Topic
 from chalicelib.logs import get_logger
 from chalicelib.models.ai import RETRAIN_DUE, LabelItem, ModelRecord, StatsItem, labels_pk, model_pk
 from chalicelib.models.base import cancellation_codes, transaction
-from chalicelib.models.jobs import JobItem, job_key
+from chalicelib.models.jobs import JobItem
 from chalicelib.models.model_files import model_key, put_model
-from chalicelib.models.sizing import compact_json
 
 JOB_KIND = "ai_training"
 JOB_DAYS = 7
@@ -36,44 +33,25 @@ MAX_LABELS = 50_000  # the newest labels a training reads (a Lambda's memory and
 def request_training(workspace_id: str, actor_id: str, correlation_id: str | None, due_marker: bool = False) -> dict:
     """Queue a training job (job, event and audit row in one transaction). ``due_marker``: the schedule
     takes the workspace off the due list in the same transaction, so two overlapping runs queue one job."""
-    at = now_iso()
-    job_id = str(uuid.uuid4())
-    pk, sk = job_key(workspace_id, job_id)
-    job = JobItem(
-        pk=pk,
-        sk=sk,
-        id=job_id,
-        workspace_id=workspace_id,
-        kind=JOB_KIND,
-        status="queued",
-        params=compact_json({}),
-        created_by=actor_id,
-        created_at=at,
-        updated_at=at,
-        expires_at=utcnow() + timedelta(days=JOB_DAYS),
-    )
-    event = new_event(
-        Topic.AI_TRAINING_REQUESTED,
-        workspace_id,
-        "job",
-        job_id,
-        {"job_id": job_id, "kind": JOB_KIND},
-        correlation_id,
-        at,
-        actor_id=actor_id,
-    )
-    with transaction() as write:
-        write.save(job, condition=JobItem.pk.does_not_exist())
-        write.save(event)
-        write.save(
-            audit_record(workspace_id, actor_id, "ai_training.requested", "job", job_id, None, correlation_id, at)
+
+    def take_off_the_due_list(write) -> None:
+        write.update(
+            StatsItem(pk=model_pk(workspace_id)),
+            actions=[StatsItem.list_key.remove(), StatsItem.created_key.remove()],
+            condition=StatsItem.list_key == RETRAIN_DUE,
         )
-        if due_marker:
-            write.update(
-                StatsItem(pk=model_pk(workspace_id)),
-                actions=[StatsItem.list_key.remove(), StatsItem.created_key.remove()],
-                condition=StatsItem.list_key == RETRAIN_DUE,
-            )
+
+    job = jobs.queue(
+        workspace_id,
+        JOB_KIND,
+        Topic.AI_TRAINING_REQUESTED,
+        actor_id,
+        correlation_id,
+        params={},
+        audit_action="ai_training.requested",
+        keep_days=JOB_DAYS,
+        more=take_off_the_due_list if due_marker else None,
+    )
     return job_public(job)
 
 

@@ -39,6 +39,9 @@ class Classification:
     image_read: bool = False
     fallback_from: str | None = None
     fallback_reason: str | None = None
+    # May a ticket opened from this answer run the RACI rules? The workspace's gate: ``ai.auto_assign_enabled``
+    # and a confidence at or above ``ai.auto_assign_confidence_threshold`` (below it: the triage queue).
+    auto_assignable: bool = False
 
     def public(self) -> dict:
         return asdict(self)
@@ -100,7 +103,12 @@ def classify(
         image_read=answer.image_read,
         fallback_from=answer.fallback_from,
         fallback_reason=answer.fallback_reason,
+        auto_assignable=_passes_gate(ai_config, answer.confidence),
     )
+
+
+def _passes_gate(ai_config: dict, confidence: float) -> bool:
+    return bool(ai_config["auto_assign_enabled"]) and confidence >= float(ai_config["auto_assign_confidence_threshold"])
 
 
 def record_outcome(workspace_id: str, ai_log_id: str | None, ticket_id: str, auto_assigned: bool) -> None:

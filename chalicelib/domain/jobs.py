@@ -1,22 +1,74 @@
-"""Running a background job (``chalicelib.models.jobs``) exactly once under at-least-once delivery.
+"""Background jobs (``chalicelib.models.jobs``): queued by a request, run exactly once under at-least-once
+delivery.
 
-A consumer ``claim``s the job (queued, or running under a lease that ran out), does its work, then
+``queue`` writes the job with the outbox event its consumer runs and an audit row, in one transaction. A
+consumer ``claim``s the job (queued, or running under a lease that ran out), does its work, then
 ``finish``es it together with its receipt for the event; a runner that lost its lease to another one
 finds its outcome refused, and the other runner's stands.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.clock import format_time, now_iso, utcnow
+from chalicelib.domain.audit import audit_record
+from chalicelib.domain.events import new_event
+from chalicelib.events.catalogue import Topic
 from chalicelib.models.base import cancellation_codes, transaction
 from chalicelib.models.events import ReceiptItem, receipt_key
 from chalicelib.models.jobs import JobItem, job_key
+from chalicelib.models.sizing import compact_json
 
 RECEIPT_DAYS = 14
+
+
+def queue(
+    workspace_id: str,
+    kind: str,
+    topic: Topic,
+    actor_id: str,
+    correlation_id: str | None,
+    *,
+    params: dict,
+    audit_action: str,
+    keep_days: int,
+    more: Callable | None = None,
+) -> JobItem:
+    """Queue a ``kind`` job: the job (``queued``), the ``topic`` event carrying its id and an audit row
+    ``audit_action``, committed together; ``more(write)`` adds to that transaction. The job expires
+    ``keep_days`` after it was queued."""
+    at = now_iso()
+    job_id = str(uuid.uuid4())
+    pk, sk = job_key(workspace_id, job_id)
+    job = JobItem(
+        pk=pk,
+        sk=sk,
+        id=job_id,
+        workspace_id=workspace_id,
+        kind=kind,
+        status="queued",
+        params=compact_json(params),
+        created_by=actor_id,
+        created_at=at,
+        updated_at=at,
+        expires_at=utcnow() + timedelta(days=keep_days),
+    )
+    event = new_event(
+        topic, workspace_id, "job", job_id, {"job_id": job_id, "kind": kind}, correlation_id, at, actor_id=actor_id
+    )
+    audit = audit_record(workspace_id, actor_id, audit_action, "job", job_id, correlation_id=correlation_id, at=at)
+    with transaction() as write:
+        write.save(job, condition=JobItem.pk.does_not_exist())
+        write.save(event)
+        write.save(audit)
+        if more is not None:
+            more(write)
+    return job
 
 
 def claim(workspace_id: str, job_id: str, lease: timedelta) -> JobItem | None:

@@ -22,25 +22,19 @@ import csv
 import io
 import json
 import tempfile
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.auth.principal import Principal
-from chalicelib.clock import now_iso, utcnow
 from chalicelib.domain import jobs
-from chalicelib.domain.audit import audit_record
-from chalicelib.domain.events import new_event
 from chalicelib.domain.ticket_listing import TicketQuery, build_query, list_tickets
 from chalicelib.errors import NotFound
 from chalicelib.events.catalogue import TICKET_EXPORTS, Topic
 from chalicelib.logs import get_logger
 from chalicelib.models import export_files
-from chalicelib.models.base import transaction
 from chalicelib.models.jobs import JobItem, job_key
-from chalicelib.models.sizing import compact_json
 
 COLUMNS = (
     "number",
@@ -74,7 +68,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 JOB_KIND = "tickets_export"
 JOB_LEASE = timedelta(seconds=TICKET_EXPORTS.visibility_timeout)
 JOB_DAYS = 7
-RECEIPT_DAYS = 14
 CONSUMER = TICKET_EXPORTS.name
 SPOOL_BYTES = 8 * 1024 * 1024  # a job's CSV stays in memory up to this, then spills to /tmp
 
@@ -148,39 +141,16 @@ def request_export(workspace_id: str, actor: Principal, params: dict, correlatio
     """Queue an export of what ``actor`` may list with ``params``; the job, event and audit row
     commit together. ValidationError for filters the list would refuse."""
     query = build_query(actor, params)
-    at = now_iso()
-    job_id = str(uuid.uuid4())
-    pk, sk = job_key(workspace_id, job_id)
-    job = JobItem(
-        pk=pk,
-        sk=sk,
-        id=job_id,
-        workspace_id=workspace_id,
-        kind=JOB_KIND,
-        status="queued",
-        params=compact_json({"filters": query.filters, "sort": query.sort, "order": query.order}),
-        created_by=actor.user_id,
-        created_at=at,
-        updated_at=at,
-        expires_at=utcnow() + timedelta(days=JOB_DAYS),
-    )
-    event = new_event(
-        Topic.EXPORT_REQUESTED,
+    job = jobs.queue(
         workspace_id,
-        "job",
-        job_id,
-        {"job_id": job_id, "kind": JOB_KIND},
+        JOB_KIND,
+        Topic.EXPORT_REQUESTED,
+        actor.user_id,
         correlation_id,
-        at,
-        actor_id=actor.user_id,
+        params={"filters": query.filters, "sort": query.sort, "order": query.order},
+        audit_action="export_job.created",
+        keep_days=JOB_DAYS,
     )
-    audit = audit_record(
-        workspace_id, actor.user_id, "export_job.created", "job", job_id, correlation_id=correlation_id, at=at
-    )
-    with transaction() as write:
-        write.save(job, condition=JobItem.pk.does_not_exist())
-        write.save(event)
-        write.save(audit)
     return job_to_public(job)
 
 

@@ -8,6 +8,8 @@ workspace is marked due for the retraining schedule (``chalicelib.domain.ai_trai
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib.clock import now_iso
@@ -60,9 +62,11 @@ def known_category(workspace_id: str, name: str) -> str:
     )
 
 
-def judge(log: AiLogItem, actual: str, source: str, actor_id: str | None, correlation_id=None, extra=()) -> AiLogItem:
+def judge(
+    log: AiLogItem, actual: str, source: str, actor_id: str | None, correlation_id=None, more: Callable | None = None
+) -> AiLogItem:
     """Set ``log``'s actual category in one transaction with its confusion cell, its label, the label
-    counter and (feedback only) an audit row. ``extra``: more (item, condition) puts to commit with it."""
+    counter and (feedback only) an audit row. ``more(write)`` adds to that transaction (a consumer's receipt)."""
     before = log.actual_category
     if before == actual and log.feedback_source:
         return log
@@ -106,8 +110,8 @@ def judge(log: AiLogItem, actual: str, source: str, actor_id: str | None, correl
                         at,
                     )
                 )
-            for item, condition in extra:
-                write.save(item, condition=condition)
+            if more is not None:
+                more(write)
     except TransactWriteError as error:
         if "ConditionalCheckFailed" in cancellation_codes(error):
             raise Conflict(
@@ -118,7 +122,7 @@ def judge(log: AiLogItem, actual: str, source: str, actor_id: str | None, correl
     return log
 
 
-def add_ticket_label(workspace_id: str, ticket_id: str, text: str, category: str, extra=()) -> None:
+def add_ticket_label(workspace_id: str, ticket_id: str, text: str, category: str, more: Callable) -> None:
     """The category a person gave a ticket (no AI involved) is a training label too."""
     label = LabelItem(
         pk=labels_pk(workspace_id),
@@ -131,8 +135,7 @@ def add_ticket_label(workspace_id: str, ticket_id: str, text: str, category: str
     with transaction() as write:
         write.save(label)
         write.update(StatsItem(pk=model_pk(workspace_id)), actions=[StatsItem.new_labels.add(1)])
-        for item, condition in extra:
-            write.save(item, condition=condition)
+        more(write)
     mark_due_if_enough(workspace_id)
 
 

@@ -2,8 +2,10 @@
 
 From ticket events it keeps:
 - the triage queue: a ticket opened from a classification or routing that nobody was assigned waits
-  here, with the AI's suggestion, until it is assigned, finished or deleted. Whichever of "entered"
-  and "left" arrives first wins (a left ticket keeps a key-less marker), so events may come in any order;
+  here, with the AI's suggestion, until it is assigned, finished or deleted. The entry is written only
+  while the ticket is still waiting (a condition check on the ticket in the same transaction), and a
+  later assignment's event removes it, so events may come in any order and tickets that never wait cost
+  the queue nothing;
 - training labels: a category a person gave a ticket (on create or by a change), and staff correcting the
   category of an AI-classified ticket, which also judges that classification (``ai_feedback.judge``).
 
@@ -13,6 +15,7 @@ Each event is applied once: its receipt commits with its effect.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -30,15 +33,15 @@ from chalicelib.models.tickets import TicketItem, ticket_pk
 
 CONSUMER = AI_TRIAGE.name
 RECEIPT_DAYS = 14
-MARKER_DAYS = 30
 FINISHED = ("resolved", "closed", "cancelled")
+TICKET_SK = "TICKET"
 
 
 def apply_event(event: dict) -> bool:
     """Apply one ticket event; False when its receipt shows it was applied before."""
     receipt = _receipt(event["id"])
     try:
-        _APPLY.get(event["type"], _nothing)(event, [(receipt, ReceiptItem.pk.does_not_exist())])
+        _APPLY.get(event["type"], _nothing)(event, receipt)
     except TransactWriteError as error:
         if "ConditionalCheckFailed" in cancellation_codes(error) and _received(event["id"]):
             return False
@@ -46,39 +49,40 @@ def apply_event(event: dict) -> bool:
     return True
 
 
-def _created(event: dict, receipt) -> None:
+def _created(event: dict, receipt: ReceiptItem) -> None:
     data = event.get("data") or {}
     ticket = data.get("ticket") or {}
     suggestion = data.get("ai_suggestion")
     routing = data.get("routing")
-    entry = []
-    if not ticket.get("assignee_id") and (suggestion or routing):
-        entry = [(_entry(event, ticket, suggestion, routing), TriageItem.pk.does_not_exist())]
+    if ticket.get("assignee_id") or not (suggestion or routing):
+        _created_with(event, ticket, suggestion, _writes(receipt))
+        return
+    entry = _entry(event, ticket, suggestion, routing)
     try:
-        _created_with(event, ticket, suggestion, [*receipt, *entry])
+        _created_with(event, ticket, suggestion, _writes(receipt, entry))
     except TransactWriteError as error:
-        if not entry or "ConditionalCheckFailed" not in cancellation_codes(error) or _received(event["id"]):
+        if "ConditionalCheckFailed" not in cancellation_codes(error) or _received(event["id"]):
             raise
-        _created_with(event, ticket, suggestion, receipt)  # it left triage before this event came: stay out
+        _created_with(event, ticket, suggestion, _writes(receipt))  # assigned, finished or deleted already
 
 
-def _created_with(event: dict, ticket: dict, suggestion: dict | None, puts: list) -> None:
+def _created_with(event: dict, ticket: dict, suggestion: dict | None, more: Callable) -> None:
     if ticket.get("category") and not suggestion:
-        ai_feedback.add_ticket_label(event["workspace_id"], ticket["id"], _text(ticket), ticket["category"], puts)
+        ai_feedback.add_ticket_label(event["workspace_id"], ticket["id"], _text(ticket), ticket["category"], more)
     else:
-        _commit(puts)
+        _commit(more)
 
 
-def _updated(event: dict, receipt) -> None:
+def _updated(event: dict, receipt: ReceiptItem) -> None:
     changes = (event.get("data") or {}).get("changes") or {}
     category = (changes.get("category") or {}).get("to")
     if "category" not in changes or not category:
-        _commit(receipt)
+        _commit(_writes(receipt))
         return
     workspace_id, ticket_id = event["workspace_id"], event["subject"]["id"]
     ticket = _ticket(workspace_id, ticket_id)
     if ticket is None:
-        _commit(receipt)
+        _commit(_writes(receipt))
         return
     log_id = _log_of(workspace_id, ticket_id)
     if log_id is not None:
@@ -87,15 +91,10 @@ def _updated(event: dict, receipt) -> None:
         except NotFound:  # the log is gone: the change still teaches the category
             log = None
         if log is not None:
-            ai_feedback.judge(log, category, ai_feedback.CORRECTION, event.get("actor_id"), extra=receipt)
+            ai_feedback.judge(log, category, ai_feedback.CORRECTION, event.get("actor_id"), more=_writes(receipt))
             return
-    ai_feedback.add_ticket_label(
-        workspace_id,
-        ticket_id,
-        _text({"title": ticket.title, "description": ticket.description}),
-        category,
-        extra=receipt,
-    )
+    text = _text({"title": ticket.title, "description": ticket.description})
+    ai_feedback.add_ticket_label(workspace_id, ticket_id, text, category, _writes(receipt))
 
 
 def _left_when(event: dict) -> bool:
@@ -107,24 +106,13 @@ def _left_when(event: dict) -> bool:
     return event["type"] == Topic.TICKET_DELETED
 
 
-def _left(event: dict, receipt) -> None:
-    if not _left_when(event):
-        _commit(receipt)
-        return
-    workspace_id, ticket_id = event["workspace_id"], event["subject"]["id"]
-    marker = TriageItem(
-        pk=triage_pk(workspace_id, ticket_id),
-        workspace_id=workspace_id,
-        ticket_id=ticket_id,
-        created_at=event["occurred_at"],
-        left_at=event["occurred_at"],
-        expires_at=utcnow() + timedelta(days=MARKER_DAYS),
-    )
-    _commit([*receipt, (marker, None)])  # replaces a waiting entry (its list keys go) or marks it left
+def _left(event: dict, receipt: ReceiptItem) -> None:
+    waiting = _waiting(event["workspace_id"], event["subject"]["id"]) if _left_when(event) else None
+    _commit(_writes(receipt, leaving=waiting))
 
 
-def _nothing(event: dict, receipt) -> None:
-    _commit(receipt)
+def _nothing(event: dict, receipt: ReceiptItem) -> None:
+    _commit(_writes(receipt))
 
 
 _APPLY = {
@@ -134,6 +122,33 @@ _APPLY = {
     Topic.TICKET_STATUS_CHANGED: _left,
     Topic.TICKET_DELETED: _left,
 }
+
+
+def _writes(
+    receipt: ReceiptItem,
+    entry: TriageItem | None = None,
+    *,
+    leaving: TriageItem | None = None,
+) -> Callable:
+    """What one event writes, for a transaction: the receipt; an entry, only while the ticket is still
+    unassigned, open and not deleted (a condition check on it); or the removal of one that is waiting."""
+
+    def more(write) -> None:
+        write.save(receipt, condition=ReceiptItem.pk.does_not_exist())
+        if entry is not None:
+            write.save(entry, condition=TriageItem.pk.does_not_exist())
+            write.condition_check(
+                TicketItem,
+                ticket_pk(entry.workspace_id, entry.ticket_id),
+                TICKET_SK,
+                condition=TicketItem.assignee_id.does_not_exist()
+                & TicketItem.deleted_at.does_not_exist()
+                & ~TicketItem.status.is_in(*FINISHED),
+            )
+        if leaving is not None:
+            write.delete(leaving)
+
+    return more
 
 
 def _entry(event: dict, ticket: dict, suggestion: dict | None, routing: dict | None) -> TriageItem:
@@ -189,10 +204,16 @@ def _received(event_id: str) -> bool:
         return False
 
 
-def _commit(puts) -> None:
+def _commit(more: Callable) -> None:
     with transaction() as write:
-        for item, condition in puts:
-            write.save(item, condition=condition)
+        more(write)
+
+
+def _waiting(workspace_id: str, ticket_id: str) -> TriageItem | None:
+    try:
+        return TriageItem.get(triage_pk(workspace_id, ticket_id), "TRIAGE", consistent_read=True)
+    except DoesNotExist:
+        return None
 
 
 # --- the queue -----------------------------------------------------------------------------------

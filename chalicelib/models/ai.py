@@ -18,7 +18,6 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     NumberAttribute,
-    TTLAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
@@ -190,13 +189,11 @@ class TriageItem(DeskflowModel):
     sk = UnicodeAttribute(range_key=True, default="TRIAGE")
     workspace_id = UnicodeAttribute()
     ticket_id = UnicodeAttribute()
-    ticket_number = UnicodeAttribute(null=True)
-    title = UnicodeAttribute(null=True)
-    reason = UnicodeAttribute(null=True)  # not_auto_assigned | no_rule_matched | rule_without_auto_assign
+    ticket_number = UnicodeAttribute()
+    title = UnicodeAttribute()
+    reason = UnicodeAttribute()  # not_auto_assigned | no_rule_matched | rule_without_auto_assign
     suggestion = UnicodeAttribute(null=True)  # compact JSON: category, confidence, model_version, ai_log_id
     created_at = UnicodeAttribute()
-    left_at = UnicodeAttribute(null=True)  # assigned, finished or deleted: out of the queue (keys removed)
-    list_key = UnicodeAttribute(null=True)
-    created_key = UnicodeAttribute(null=True)
+    list_key = UnicodeAttribute()
+    created_key = UnicodeAttribute()
     lists = IntakeLists()
-    expires_at = TTLAttribute(null=True)

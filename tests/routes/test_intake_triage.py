@@ -86,3 +86,16 @@ def test_a_confident_ticket_no_rule_matches_waits_in_triage(client, as_role, des
 
 def test_triage_is_for_staff(client, as_role, desk):
     assert call(client, "GET", TRIAGE, as_role("requester")).status_code == 403
+
+
+def test_an_assignment_consumed_before_the_creation_keeps_the_ticket_out_of_triage(client, as_role, desk):
+    hesitant = chat(client, as_role("requester"), "a leak in the cellar")
+    call(client, "POST", f"/api/v1/tickets/{hesitant['ticket']['id']}/assignment", desk, {"assignee_id": "agent-p"})
+    publish_pending()
+    messages = drain(AI_TRIAGE.queue)
+    handler = importlib.import_module(AI_TRIAGE.handler).handler
+
+    for message in reversed(messages):  # ticket.assigned first, ticket.created last
+        assert handler(lambda_event([message], AI_TRIAGE.queue), None)["batchItemFailures"] == []
+
+    assert call(client, "GET", TRIAGE, desk).json["data"] == []

@@ -142,6 +142,12 @@ def add_ticket_label(workspace_id: str, ticket_id: str, text: str, category: str
 def mark_due_if_enough(workspace_id: str) -> bool:
     """Put the workspace on the retraining list once enough new labels arrived (once: the condition)."""
     threshold = system_config.current(workspace_id)["ai"]["retrain_after_labels"]
+    try:  # a read first: a conditional write that fails still costs a write unit, and most labels fail it
+        stats = StatsItem.get(model_pk(workspace_id), "STATS", consistent_read=True)
+    except DoesNotExist:
+        return False
+    if int(stats.new_labels or 0) < threshold or stats.list_key:
+        return False
     try:
         StatsItem(pk=model_pk(workspace_id)).update(
             actions=[

@@ -16,6 +16,7 @@ Sessions are their owner's: anyone else's is NotFound.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -25,10 +26,12 @@ from chalicelib.auth.principal import Principal
 from chalicelib.clock import now_iso
 from chalicelib.domain import classification, intake_channel, people, system_config, ticket_references
 from chalicelib.domain.audit import audit_record
+from chalicelib.domain.classification import Classification
 from chalicelib.errors import Conflict, NotFound, ValidationError
 from chalicelib.models import intake_sessions as storage
 from chalicelib.models.base import cancellation_codes, transaction
 from chalicelib.models.intake_sessions import OPEN, SUBMITTED, IntakeSessionItem
+from chalicelib.models.sizing import compact_json
 
 SOURCE = "intake"
 MIN_DESCRIPTION = 15
@@ -81,7 +84,7 @@ def clarify(
         )
     session.answers = json.dumps(values, sort_keys=True) if values else None
     session.updated_at = at
-    result = classification.classify(workspace_id, _text(session), source=SOURCE, actor_id=actor.user_id)
+    result = _classified(session, actor)
     action = "intake_session.created" if before is None else "intake_session.updated"
     _save(session, _audit(session, actor, action, before, correlation_id, at))
     return {
@@ -107,7 +110,7 @@ def submit(workspace_id: str, actor: Principal, session_id: str, auto_assign: bo
         raise ValidationError(
             "the session has nothing to submit yet", details={"description": "is required"}, code="session_empty"
         )
-    result = classification.classify(workspace_id, _text(session), source=SOURCE, actor_id=actor.user_id)
+    result = _classified(session, actor)
     at = now_iso()
     before = public(session)
     ticket_id = str(uuid.uuid4())
@@ -204,6 +207,18 @@ def _checked_answers(workspace_id: str, ai: dict, answers: dict, values: dict) -
         ticket_references.check(workspace_id, {"building_id": building, **place})
         kept.update(place)
     return kept
+
+
+def _classified(session: IntakeSessionItem, actor: Principal) -> Classification:
+    """The classification of the session's text: the one stored by the last clarify while the text is the
+    same (one log per text, the one the caller saw), else a new one, stored on the session."""
+    text = _text(session)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if session.classification and session.classified_digest == digest:
+        return Classification(**json.loads(session.classification))
+    result = classification.classify(session.workspace_id, text, source=SOURCE, actor_id=actor.user_id)
+    session.classification, session.classified_digest = compact_json(result.public()), digest
+    return result
 
 
 def _text(session: IntakeSessionItem) -> str:

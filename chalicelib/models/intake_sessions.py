@@ -43,6 +43,10 @@ class IntakeSessionItem(DeskflowModel):
     answers = UnicodeAttribute(null=True)  # JSON text: {field: value}, what the caller answered
     status = UnicodeAttribute(default=OPEN)  # open | submitted
     ticket_id = UnicodeAttribute(null=True)
+    # The last clarify's classification (compact JSON) and a digest of the text it read: submit reuses it,
+    # and its log, while the text is unchanged.
+    classification = UnicodeAttribute(null=True)
+    classified_digest = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()

@@ -193,3 +193,12 @@ def test_sessions_are_listed_newest_first_and_are_their_owners_only(client, requ
     assert call(client, "GET", f"{SESSIONS}/{first}", other).status_code == 404
     assert submit(client, other, first).status_code == 404
     assert call(client, "POST", CLARIFY, other, {"session_id": first, "message": "hi"}).status_code == 404
+
+
+def test_a_submit_after_clarify_reuses_its_classification_and_log(client, requester, admin):
+    clarified = clarify(client, requester, description="I am locked out and need a password reset for the portal")
+
+    ticket = submit(client, requester, clarified["session_id"]).json["ticket"]
+
+    logs = call(client, "GET", "/api/v1/ai/logs", admin).json["data"]
+    assert [(log["id"], log["ticket_id"]) for log in logs] == [(clarified["classification"]["ai_log_id"], ticket["id"])]
